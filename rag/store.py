@@ -1,0 +1,227 @@
+"""The Qdrant adapter: one collection holds dense and sparse vectors of every chunk.
+
+Qdrant objects stay inside this module; callers see :class:`rag.types.Chunk`
+and :class:`rag.types.Hit`. What was fixed at ingest time (model, dimensions,
+normaliser, sparse scheme, chunker) is stamped on the collection's metadata and
+checked when it is opened.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import asdict, fields
+
+from rag.config import Settings
+from rag.errors import CollectionMismatchError, DanvanError
+from rag.sparse import SPARSE_VERSION, SparseVector
+from rag.text import NORMALIZER_VERSION
+from rag.types import Chunk, Hit
+
+log = logging.getLogger(__name__)
+
+DENSE = "dense"
+LEXICAL = "lexical"
+STAMP_KEY = "danvan"
+MODES = ("hybrid", "dense", "lexical")
+_CHUNK_FIELDS = {f.name for f in fields(Chunk)}
+
+
+def collection_stamp(embedder) -> dict[str, object]:
+    """What the library needs from a collection to query it correctly."""
+    return {
+        "embed_model": embedder.name,
+        "dim": embedder.dim,
+        "normalizer": NORMALIZER_VERSION,
+        "sparse": SPARSE_VERSION,
+    }
+
+
+def open_store(settings: Settings) -> QdrantStore:
+    """The store the settings describe: a server URL, ``:memory:``, or the embedded path.
+
+    The embedded store lives in ``<data_dir>/qdrant`` and can be opened by one
+    process at a time (Qdrant's local mode locks the folder).
+    """
+    from qdrant_client import QdrantClient
+
+    if settings.qdrant_url == ":memory:":
+        return QdrantStore(QdrantClient(location=":memory:"), ":memory:")
+    if settings.qdrant_url:
+        client = QdrantClient(url=settings.qdrant_url, api_key=settings.qdrant_api_key or None)
+        return QdrantStore(client, settings.qdrant_url)
+    path = settings.qdrant_path
+    path.mkdir(parents=True, exist_ok=True)
+    try:
+        client = QdrantClient(path=str(path))
+    except RuntimeError as exc:  # portalocker: another process holds the folder
+        raise DanvanError(
+            f"The embedded Qdrant store {path} is in use by another process "
+            f"(stop the app, or set DANVAN_DATA_DIR to another folder). ({exc})"
+        ) from exc
+    return QdrantStore(client, str(path))
+
+
+class QdrantStore:
+    """Thin, typed wrapper around a ``QdrantClient``."""
+
+    def __init__(self, client, location: str) -> None:
+        self.client = client
+        self.location = location
+
+    # -- collections -------------------------------------------------------
+
+    def exists(self, name: str) -> bool:
+        return self.client.collection_exists(name)
+
+    def stamp(self, name: str) -> dict:
+        """The ``danvan`` metadata stamped on a collection ({} if none)."""
+        if not self.exists(name):
+            return {}
+        metadata = self.client.get_collection(name).config.metadata or {}
+        return dict(metadata.get(STAMP_KEY) or {})
+
+    def create(self, name: str, dim: int, stamp: Mapping[str, object]) -> None:
+        """(Re)create an empty collection with both vectors and the stamp."""
+        from qdrant_client import models
+
+        if self.exists(name):
+            self.client.delete_collection(name)
+        self.client.create_collection(
+            name,
+            vectors_config={DENSE: models.VectorParams(size=dim, distance=models.Distance.COSINE)},
+            sparse_vectors_config={LEXICAL: models.SparseVectorParams(modifier=models.Modifier.IDF)},
+            metadata={STAMP_KEY: dict(stamp)},
+        )
+        if self.location.startswith(("http://", "https://")):  # local mode ignores (and warns about) indexes
+            self.client.create_payload_index(name, "doc_id", models.PayloadSchemaType.KEYWORD)
+        log.info("created collection %s at %s", name, self.location)
+
+    def update_stamp(self, name: str, **changes: object) -> None:
+        stamp = self.stamp(name) | changes
+        self.client.update_collection(name, metadata={STAMP_KEY: stamp})
+
+    def check(self, name: str, expected: Mapping[str, object]) -> None:
+        """Raise if the collection is missing or was built with other settings.
+
+        Raises:
+            CollectionMismatchError: naming each differing key and the fix.
+        """
+        if not self.exists(name):
+            raise CollectionMismatchError(
+                f"Collection {name!r} does not exist in {self.location}. "
+                f"Ingest documents first: python -m ingest corpus/"
+            )
+        stamp = self.stamp(name)
+        diffs = [
+            f"{key}: collection has {stamp.get(key)!r}, settings want {value!r}"
+            for key, value in expected.items()
+            if stamp.get(key) != value
+        ]
+        if diffs:
+            raise CollectionMismatchError(
+                f"Collection {name!r} was built differently ({'; '.join(diffs)}). "
+                f"Rebuild it: python -m ingest --recreate corpus/ (or restore the old settings)."
+            )
+
+    def count(self, name: str) -> int:
+        return self.client.count(name, exact=True).count if self.exists(name) else 0
+
+    # -- points ------------------------------------------------------------
+
+    def upsert(
+        self,
+        name: str,
+        chunks: Sequence[Chunk],
+        dense: Sequence[Sequence[float]],
+        sparse: Sequence[SparseVector],
+    ) -> None:
+        from qdrant_client import models
+
+        points = [
+            models.PointStruct(
+                id=chunk.point_id,
+                vector={
+                    DENSE: list(vector),
+                    LEXICAL: models.SparseVector(indices=list(lex.indices), values=list(lex.values)),
+                },
+                payload=asdict(chunk),
+            )
+            for chunk, vector, lex in zip(chunks, dense, sparse, strict=True)
+        ]
+        self.client.upsert(name, points=points, wait=True)
+
+    def chunk_counts(self, name: str) -> dict[str, list[tuple[str, int]]]:
+        """``{doc_id: [(point_id, chunk_index), ...]}`` of every stored point."""
+        found: dict[str, list[tuple[str, int]]] = {}
+        offset = None
+        while True:
+            points, offset = self.client.scroll(
+                name, limit=1000, offset=offset, with_payload=["doc_id", "chunk_index"], with_vectors=False
+            )
+            for p in points:
+                found.setdefault(p.payload["doc_id"], []).append((str(p.id), p.payload["chunk_index"]))
+            if offset is None:
+                return found
+
+    def delete_points(self, name: str, point_ids: Iterable[str]) -> None:
+        from qdrant_client import models
+
+        ids = list(point_ids)
+        if ids:
+            self.client.delete(name, points_selector=models.PointIdsList(points=ids), wait=True)
+
+    def search(
+        self,
+        name: str,
+        *,
+        dense: Sequence[float] | None,
+        lexical: SparseVector | None,
+        limit: int,
+        candidates: int,
+        mode: str = "hybrid",
+    ) -> list[Hit]:
+        """Top ``limit`` chunks: dense, lexical, or both fused by reciprocal rank."""
+        from qdrant_client import models
+
+        if mode not in MODES:
+            raise ValueError(f"Unknown retrieval mode {mode!r}; choose one of {', '.join(MODES)}.")
+        sparse_query = (
+            models.SparseVector(indices=list(lexical.indices), values=list(lexical.values))
+            if lexical is not None and lexical.indices
+            else None
+        )
+        if mode == "dense" or (mode == "hybrid" and sparse_query is None):
+            response = self.client.query_points(name, query=list(dense), using=DENSE, limit=limit, with_payload=True)
+        elif mode == "lexical":
+            if sparse_query is None:
+                return []
+            response = self.client.query_points(name, query=sparse_query, using=LEXICAL, limit=limit, with_payload=True)
+        else:
+            response = self.client.query_points(
+                name,
+                prefetch=[
+                    models.Prefetch(query=list(dense), using=DENSE, limit=candidates),
+                    models.Prefetch(query=sparse_query, using=LEXICAL, limit=candidates),
+                ],
+                query=models.FusionQuery(fusion=models.Fusion.RRF),
+                limit=limit,
+                with_payload=True,
+            )
+        return [
+            Hit(chunk=_chunk(p.payload), score=float(p.score), rank=i)
+            for i, p in enumerate(response.points, start=1)
+        ]
+
+    def close(self) -> None:
+        self.client.close()
+
+    def __enter__(self) -> QdrantStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _chunk(payload: Mapping[str, object]) -> Chunk:
+    return Chunk(**{k: v for k, v in payload.items() if k in _CHUNK_FIELDS})

@@ -1,0 +1,110 @@
+"""Vietnamese text normalisation: the one place that decides what "the same text" means.
+
+Ingest, queries, sparse terms and citation checks all call these functions, so
+``hoà``/``hòa``, ``uỷ``/``ủy``, precomposed/decomposed forms and non-breaking
+spaces never make two sides disagree silently.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+#: Bumped whenever normalisation changes; stamped on collections at ingest.
+NORMALIZER_VERSION = 1
+
+_ZERO_WIDTH = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"))
+_SPACES = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
+_BLANK_LINES = re.compile(r"\n{3,}")
+
+# Old-style tone placement (hoà, khoẻ, thuỷ) -> the style of official documents
+# (hòa, khỏe, thủy), only at the end of a syllable ("hoàn" is already right) and
+# never after "q" ("quý" keeps its mark on y).
+_TONES = {"\u0300", "\u0301", "\u0309", "\u0303", "\u0323"}
+_OLD_STYLE = re.compile(r"(?<![qQ])([oO][aAeE]|[uU][yY])([\u0300\u0301\u0309\u0303\u0323])(?![^\W\d_])")
+
+
+def clean(text: str) -> str:
+    """NFC, one kind of space, no zero-width characters; keeps lines and tone marks.
+
+    >>> clean("Điều\u00a01.\u200b  Phạm vi")
+    'Điều 1. Phạm vi'
+    """
+    text = unicodedata.normalize("NFC", text).translate(_ZERO_WIDTH)
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    lines = (_SPACES.sub(" ", line).strip() for line in text.split("\n"))
+    return _BLANK_LINES.sub("\n\n", "\n".join(lines)).strip()
+
+
+def normalize(text: str) -> str:
+    """:func:`clean` plus one tone-mark placement; the form that is indexed and compared.
+
+    >>> normalize("hoà giải") == normalize("hòa giải")
+    True
+    >>> normalize("Uỷ ban quý")
+    'Ủy ban quý'
+    """
+    decomposed = unicodedata.normalize("NFD", clean(text))
+    moved = _OLD_STYLE.sub(lambda m: m.group(1)[0] + m.group(2) + m.group(1)[1], decomposed)
+    return unicodedata.normalize("NFC", moved)
+
+
+def strip_accents(text: str) -> str:
+    """Remove every diacritic (``đ`` -> ``d``): the fallback field for unaccented queries.
+
+    >>> strip_accents("Ủy ban nhân dân xã")
+    'Uy ban nhan dan xa'
+    """
+    decomposed = unicodedata.normalize("NFD", text)
+    bare = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return unicodedata.normalize("NFC", bare.replace("đ", "d").replace("Đ", "D"))
+
+
+def has_diacritics(text: str) -> bool:
+    """True when any letter carries a Vietnamese diacritic.
+
+    >>> has_diacritics("xa phai cong khai"), has_diacritics("xã phải")
+    (False, True)
+    """
+    return strip_accents(text) != unicodedata.normalize("NFC", text)
+
+
+_WORD = re.compile(r"[^\W_]+(?:[./-][^\W_]+)*", re.UNICODE)
+
+
+def syllables(text: str) -> list[str]:
+    """Lower-cased syllables of the normalised text; document numbers stay whole.
+
+    >>> syllables("Luật số 10/2022/QH15 về Dân chủ")
+    ['luật', 'số', '10/2022/qh15', 'về', 'dân', 'chủ']
+    """
+    return _WORD.findall(normalize(text).lower())
+
+
+_SENTENCE_END = re.compile(r"(?<=[^\d\s][.!?;])\s+(?=[\"“(\[]?[A-ZĐÀ-Ỹa-zđà-ỹ0-9])")
+
+
+def sentences(text: str) -> list[tuple[int, int]]:
+    """Character spans of the sentences of ``text`` (lines, then sentence ends).
+
+    A numbering such as ``1.`` or ``a)`` stays with the sentence it opens.
+
+    >>> t = "1. Xã công khai. Dân giám sát.\\na) Họp dân"
+    >>> [t[a:b] for a, b in sentences(t)]
+    ['1. Xã công khai.', 'Dân giám sát.', 'a) Họp dân']
+    """
+    spans: list[tuple[int, int]] = []
+    offset = 0
+    for line in text.split("\n"):
+        start = 0
+        for match in _SENTENCE_END.finditer(line):
+            spans.append((offset + start, offset + match.start()))
+            start = match.end()
+        spans.append((offset + start, offset + len(line)))
+        offset += len(line) + 1
+    return [(a, b) for a, b in spans if text[a:b].strip()]
+
+
+def word_count(text: str) -> int:
+    """Whitespace-separated words (a Vietnamese "word" here is a syllable)."""
+    return len(text.split())

@@ -1,0 +1,55 @@
+from rag.answer import REFUSAL_TEXT, ExtractiveAnswerer
+from rag.types import Chunk, Hit
+
+
+def _hit(doc_id, text, rank, title="Quy chế mẫu", number="01/QC", section=""):
+    chunk = Chunk(doc_id, 0, text, title=title, number=number, date="01/02/2026", section=section)
+    return Hit(chunk, 1.0 / rank, rank)
+
+
+HITS = [
+    _hit("a", "Điều 5. Thời hạn công khai\nỦy ban nhân dân xã công khai chậm nhất là 05 ngày làm việc kể từ ngày có "
+         "quyết định. Thời gian niêm yết ít nhất là 30 ngày liên tục.", 1, section="Điều 5. Thời hạn công khai"),
+    _hit("b", "Hội nghị thôn được tổ chức mỗi năm ít nhất một lần. Trưởng thôn chủ trì hội nghị.", 2,
+         title="Kế hoạch mẫu", number="02/KH"),
+]
+
+
+def test_answer_quotes_the_best_sentence_with_a_marker_and_citation():
+    answer = ExtractiveAnswerer().answer("Xã phải công khai chậm nhất mấy ngày làm việc?", HITS)
+    assert not answer.refused
+    assert "chậm nhất là 05 ngày làm việc" in answer.text and "[1]" in answer.text
+    assert answer.text.startswith("Theo Quy chế mẫu (số 01/QC, ngày 01/02/2026)")
+    (citation,) = [c for c in answer.citations if c.marker == 1]
+    assert citation.doc_id == "a" and citation.number == "01/QC" and citation.section == "Điều 5. Thời hạn công khai"
+    assert "05 ngày làm việc" in citation.quote and citation.quote in HITS[0].chunk.text
+
+
+def test_every_marker_in_the_text_has_a_citation():
+    answer = ExtractiveAnswerer(max_sentences=2).answer("hội nghị thôn tổ chức mỗi năm mấy lần, ai chủ trì", HITS)
+    markers = {c.marker for c in answer.citations}
+    assert markers and all(f"[{m}]" in answer.text for m in markers)
+    assert "mỗi năm ít nhất một lần" in answer.text
+
+
+def test_unaccented_question_is_answered():
+    answer = ExtractiveAnswerer().answer("xa cong khai cham nhat may ngay lam viec", HITS)
+    assert not answer.refused and "05 ngày làm việc" in answer.text
+
+
+def test_weak_evidence_is_refused_with_the_nearest_documents():
+    answer = ExtractiveAnswerer().answer("Giá vé máy bay đi Đà Nẵng tháng sau là bao nhiêu?", HITS)
+    assert answer.refused and answer.citations == ()
+    assert answer.text.startswith(REFUSAL_TEXT)
+    assert "Quy chế mẫu (số 01/QC" in answer.text and "Kế hoạch mẫu" in answer.text
+
+
+def test_no_hits_is_a_refusal():
+    answer = ExtractiveAnswerer().answer("bất kỳ", [])
+    assert answer.refused and answer.text == REFUSAL_TEXT
+
+
+def test_a_list_introduction_brings_its_items():
+    hit = _hit("c", "Cơ sở gồm:\na) Xã, phường, thị trấn;\nb) Cơ quan, đơn vị;\nc) Tổ chức có sử dụng lao động.", 1)
+    answer = ExtractiveAnswerer().answer("cơ sở gồm những gì", [hit])
+    assert "c) Tổ chức có sử dụng lao động." in answer.citations[0].quote

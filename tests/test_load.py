@@ -1,0 +1,58 @@
+import gzip
+import json
+
+import pytest
+
+from ingest.load import corpus_files, load_documents
+from rag.errors import InputError
+
+
+def test_jsonl_keeps_doc_id_and_metadata(mini_corpus):
+    docs = list(load_documents([mini_corpus]))
+    assert [d.doc_id for d in docs][:2] == ["test:cong-khai", "test:hoa-giai"]
+    assert docs[0].number == "01/QC-TEST" and docs[0].doc_type == "Quy chế" and docs[0].date == "05/01/2026"
+    assert docs[0].source == str(mini_corpus)
+
+
+def test_text_is_nfc_and_extra_fields_are_kept(tmp_path):
+    path = tmp_path / "x.jsonl.gz"
+    record = {"doc_id": "x", "title": "Ho\u0300a gia\u0309i", "text": "U\u0309y ban\u00a0xã", "demuc": "Dân vận"}
+    path.write_bytes(gzip.compress((json.dumps(record) + "\n").encode()))
+    (doc,) = load_documents([path])
+    assert doc.title == "Hòa giải" and doc.text == "Ủy ban xã" and doc.extra["demuc"] == "Dân vận"
+
+
+def test_txt_and_md_use_the_first_line_as_title_and_skip_readme(tmp_path):
+    (tmp_path / "ke-hoach.md").write_text("# Kế hoạch mẫu\n\nNội dung kế hoạch.", encoding="utf-8")
+    (tmp_path / "tin.txt").write_text("Tin mẫu\nNội dung tin.", encoding="utf-8")
+    (tmp_path / "README.md").write_text("Not a document", encoding="utf-8")
+    (tmp_path / "anh.png").write_bytes(b"\x89PNG")
+    docs = list(load_documents([tmp_path]))
+    assert [(d.doc_id, d.title) for d in docs] == [("file:ke-hoach.md", "Kế hoạch mẫu"), ("file:tin.txt", "Tin mẫu")]
+
+
+def test_malformed_line_names_file_and_line(tmp_path):
+    path = tmp_path / "bad.jsonl"
+    path.write_text('{"doc_id": "a", "text": "ok"}\n{"doc_id": "b", "text": \n', encoding="utf-8")
+    with pytest.raises(InputError, match=r"bad\.jsonl:2: invalid JSON"):
+        list(load_documents([path]))
+
+
+def test_missing_text_and_wrong_encoding_and_missing_path(tmp_path):
+    path = tmp_path / "no-text.jsonl"
+    path.write_text('{"doc_id": "a", "text": ""}\n', encoding="utf-8")
+    with pytest.raises(InputError, match=r"no-text\.jsonl:1: missing text"):
+        list(load_documents([path]))
+    legacy = tmp_path / "cu.txt"
+    legacy.write_bytes("Ủy ban".encode("utf-16"))
+    with pytest.raises(InputError, match=r"cu\.txt: not UTF-8.*iconv"):
+        list(load_documents([legacy]))
+    with pytest.raises(InputError, match="no such file"):
+        corpus_files([tmp_path / "missing"])
+    with pytest.raises(InputError, match="unsupported file type"):
+        corpus_files([tmp_path / "cu.txt"]) and corpus_files([_touch(tmp_path / "a.docx")])
+
+
+def _touch(path):
+    path.write_bytes(b"")
+    return path

@@ -1,0 +1,70 @@
+import pytest
+
+import ingest
+import rag
+from fakes import HashingEmbedder
+from rag.pipeline import retrieval_query
+
+
+@pytest.fixture
+def pipe(settings, store, embedder, mini_corpus):
+    ingest.ingest_paths(settings, [mini_corpus], store=store, embedder=embedder)
+    return rag.Pipeline(settings, store=store, embedder=embedder)
+
+
+@pytest.mark.parametrize(
+    "question, expected",
+    [
+        ("Ủy ban nhân dân xã công khai thông tin chậm nhất mấy ngày?", "test:cong-khai"),
+        ("tổ hòa giải có bao nhiêu hòa giải viên", "test:hoa-giai"),
+        ("to hoa giai co bao nhieu hoa giai vien", "test:hoa-giai"),  # no diacritics
+        ("Chủ tịch xã tiếp công dân mấy ngày một tuần?", "test:tiep-dan"),
+        ("hội nghị thôn tổ chức khi nào", "test:hop-dan"),
+    ],
+)
+@pytest.mark.parametrize("mode", ["hybrid", "lexical", "dense"])
+def test_retrieval_ranks_the_right_document_first(pipe, question, expected, mode):
+    pipe.settings = pipe.settings.replace(retrieval_mode=mode)
+    hits = pipe.retrieve(question)
+    assert hits[0].chunk.doc_id == expected
+    assert [h.rank for h in hits] == list(range(1, len(hits) + 1))
+
+
+def test_hybrid_fuses_both_legs(pipe):
+    # The dense fake sees bigrams without accents; the lexical leg sees "05".
+    hits = pipe.retrieve("thời hạn công khai 05 ngày làm việc", k=4)
+    assert hits[0].chunk.doc_id == "test:cong-khai"
+    assert len({h.chunk.doc_id for h in hits}) >= 2
+
+
+def test_run_yields_retrieved_then_final(pipe):
+    events = list(pipe.run("Thời gian công khai ít nhất bao nhiêu ngày?"))
+    assert [type(e) for e in events] == [rag.Retrieved, rag.Final]
+    answer = events[-1].answer
+    assert not answer.refused and "30 ngày" in answer.text
+    assert answer.citations[0].doc_id == "test:cong-khai" and answer.citations[0].number == "01/QC-TEST"
+
+
+def test_follow_up_uses_the_previous_question():
+    history = [rag.Turn("user", "Tổ hòa giải có bao nhiêu người?"), rag.Turn("assistant", "Từ 03 người.")]
+    assert retrieval_query("Còn tổ trưởng thì ai bầu?", history)[1] == "Tổ hòa giải có bao nhiêu người?"
+    long_new = "Chủ tịch Ủy ban nhân dân xã phải tiếp công dân định kỳ bao nhiêu ngày trong một tuần tại trụ sở"
+    assert retrieval_query(long_new, history)[1] is None
+
+
+def test_follow_up_retrieves_with_context(pipe):
+    history = [rag.Turn("user", "Tổ hòa giải có bao nhiêu hòa giải viên?"), rag.Turn("assistant", "...")]
+    answer = pipe.ask("Còn tổ trưởng thì ai bầu?", history)
+    assert answer.hits[0].chunk.doc_id == "test:hoa-giai"
+    assert "bầu" in answer.text
+
+
+def test_opening_a_collection_built_with_another_model_fails_with_the_fix(settings, store, mini_corpus):
+    ingest.ingest_paths(settings, [mini_corpus], store=store, embedder=HashingEmbedder(dim=64))
+    with pytest.raises(rag.CollectionMismatchError, match="python -m ingest --recreate"):
+        rag.Pipeline(settings, store=store, embedder=HashingEmbedder(dim=128))
+
+
+def test_missing_collection_says_how_to_ingest(settings, store, embedder):
+    with pytest.raises(rag.CollectionMismatchError, match="python -m ingest"):
+        rag.Pipeline(settings, store=store, embedder=embedder)

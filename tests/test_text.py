@@ -1,0 +1,45 @@
+import unicodedata
+
+from rag.text import clean, has_diacritics, normalize, sentences, strip_accents, syllables
+
+
+def test_nfd_and_nfc_normalise_to_the_same_text():
+    nfd = unicodedata.normalize("NFD", "Ủy ban Mặt trận Tổ quốc")
+    assert nfd != "Ủy ban Mặt trận Tổ quốc"
+    assert normalize(nfd) == "Ủy ban Mặt trận Tổ quốc"
+
+
+def test_old_and_new_tone_placement_agree():
+    pairs = [("hoà giải", "hòa giải"), ("Uỷ ban", "Ủy ban"), ("khoẻ mạnh", "khỏe mạnh"), ("thuỷ lợi", "thủy lợi")]
+    for old, new in pairs:
+        assert normalize(old) == normalize(new) == new
+
+
+def test_tone_placement_leaves_correct_words_alone():
+    for word in ["hoàn thành", "quý", "quỳnh", "khuyến khích", "thuyền", "toàn dân"]:
+        assert normalize(word) == word
+
+
+def test_clean_handles_nbsp_zero_width_and_blank_lines():
+    raw = "Điều\u00a05.\u200b  Công khai\r\n\r\n\r\n\r\nNội dung\u00ad"
+    assert clean(raw) == "Điều 5. Công khai\n\nNội dung"
+
+
+def test_syllables_keep_document_numbers_whole():
+    assert syllables("Nghị định 59/2023/NĐ-CP") == ["nghị", "định", "59/2023/nđ-cp"]
+
+
+def test_strip_accents_and_detection():
+    assert strip_accents("Đảng ủy xã") == "Dang uy xa"
+    assert not has_diacritics("xa phai cong khai")
+    assert has_diacritics("xã")
+
+
+def test_sentences_keep_numbering_with_their_text():
+    text = "Điều 3. Nguyên tắc\n1. Bảo đảm công khai. Dân biết, dân bàn.\na) Niêm yết tại trụ sở"
+    assert [text[a:b] for a, b in sentences(text)] == [
+        "Điều 3. Nguyên tắc",
+        "1. Bảo đảm công khai.",
+        "Dân biết, dân bàn.",
+        "a) Niêm yết tại trụ sở",
+    ]
