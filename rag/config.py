@@ -35,7 +35,7 @@ class Settings:
     """
 
     data_dir: Path = field(default=Path("./data"), metadata={"help": "Model folder, Qdrant store, eval runs, logs."})
-    model_dir: Path = field(default=Path(""), metadata={"help": "Where converted models live; empty = <data_dir>/models."})
+    model_dir: str = field(default="", metadata={"help": "Where converted models live; empty = <data_dir>/models."})
     qdrant_url: str = field(default="", metadata={"help": "Qdrant server URL; empty = embedded store under data_dir."})
     qdrant_api_key: str = field(default="", metadata={"help": "API key for the Qdrant server (server mode only)."})
     collection: str = field(default="danvan", metadata={"help": "Qdrant collection of the app's index."})
@@ -82,7 +82,7 @@ class Settings:
 
     @property
     def models_path(self) -> Path:
-        return self.model_dir if str(self.model_dir) not in ("", ".") else self.data_dir / "models"
+        return Path(self.model_dir) if self.model_dir else self.data_dir / "models"
 
     @property
     def qdrant_path(self) -> Path:

