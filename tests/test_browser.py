@@ -1,0 +1,169 @@
+"""The chat in a real browser: Debian chromium, driven by playwright, against the real app UI.
+
+The app runs in a subprocess with the scripted pipeline of ``test_app`` (no model), so
+this checks what a user sees: the typed question goes in, the answer and the quoted
+passage come out, and a follow-up carries the conversation.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+ROOT = Path(__file__).resolve().parents[1]
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+]
+SCREENSHOT_COPY = Path("/tmp/app_screenshot.png")
+
+LAUNCHER = """
+import json, sys
+sys.path[:0] = [{root!r}, {tests!r}]
+import app
+from test_app import ScriptedPipeline
+
+class Recording(ScriptedPipeline):
+    def run(self, question, history=()):
+        with open({calls!r}, "a", encoding="utf-8") as f:
+            f.write(json.dumps([question, [[t.role, t.content] for t in history]], ensure_ascii=False) + "\\n")
+        yield from super().run(question, history)
+
+app.build_app(Recording()).launch(server_name="127.0.0.1", server_port={port}, **app.LAUNCH_OPTIONS)
+"""
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _wait_until_serving(url: str, proc: subprocess.Popen, log: Path, timeout: float = 90) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise AssertionError(f"app exited with {proc.returncode}:\n{log.read_text(errors='replace')}")
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.3)
+    raise AssertionError(f"app did not answer on {url} in {timeout}s:\n{log.read_text(errors='replace')}")
+
+
+@pytest.fixture
+def served_app(tmp_path):
+    """URL of the app (scripted pipeline) and the file where the pipeline records its calls."""
+    port, calls = _free_port(), tmp_path / "calls.jsonl"
+    launcher = tmp_path / "launch_app.py"
+    launcher.write_text(
+        LAUNCHER.format(root=str(ROOT), tests=str(ROOT / "tests"), calls=str(calls), port=port), encoding="utf-8"
+    )
+    env = os.environ | {
+        "DANVAN_DATA_DIR": str(tmp_path / "data"),
+        "GRADIO_ANALYTICS_ENABLED": "False",
+        "HF_HUB_OFFLINE": "1",
+        "NO_PROXY": "127.0.0.1,localhost",
+    }
+    log = tmp_path / "app.log"
+    with log.open("wb") as out:
+        proc = subprocess.Popen([sys.executable, str(launcher)], cwd=tmp_path, env=env, stdout=out, stderr=out)
+    try:
+        url = f"http://127.0.0.1:{port}/"
+        _wait_until_serving(url, proc, log)
+        yield url, calls
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+@pytest.fixture
+def page():
+    if not CHROMIUM.exists():
+        pytest.skip(f"{CHROMIUM} not found; install Debian's chromium: apt-get install -y chromium")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            yield browser.new_page(viewport={"width": 1400, "height": 1000}, locale="vi-VN")
+        finally:
+            browser.close()
+
+
+def _ask(page, question: str) -> None:
+    box = page.locator("#question textarea")
+    box.fill(question)
+    box.press("Enter")
+
+
+def test_question_without_diacritics_gets_an_answer_with_the_quoted_passage(served_app, page, tmp_path):
+    from playwright.sync_api import expect
+    from test_app import ANSWER, QUOTE, RULES
+
+    url, calls = served_app
+    page.goto(url, wait_until="load")
+    page.locator("#question textarea").wait_for(state="visible", timeout=30_000)
+    expect(page.get_by_text("Trợ lý hỏi đáp công tác dân vận").first).to_be_visible()
+
+    _ask(page, "hop lien tich bao lau mot lan")
+    chat, sources = page.locator("#chat"), page.locator("#sources")
+    expect(chat).to_contain_text("họp liên tịch định kỳ mỗi quý một lần. [1]", timeout=30_000)
+    expect(sources).to_contain_text(QUOTE)
+    expect(sources).to_contain_text(RULES.number)
+    expect(sources).to_contain_text("Theo Điều 8 Quy chế phối hợp công tác")
+    expect(page.locator("#citations textarea")).to_have_value(
+        f"[1] Theo Điều 8 {RULES.title} số {RULES.number} ngày {RULES.date} của {RULES.issuer}"
+    )
+    expect(page.locator("#question textarea")).to_have_value("")
+
+    shot = tmp_path / "app.png"
+    page.screenshot(path=str(shot), full_page=True)
+    shutil.copyfile(shot, SCREENSHOT_COPY)
+
+    _ask(page, "con hop bat thuong thi sao")
+    expect(chat).to_contain_text("con hop bat thuong thi sao")
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and len(calls.read_text(encoding="utf-8").splitlines()) < 2:
+        time.sleep(0.2)
+    first, second = (json.loads(line) for line in calls.read_text(encoding="utf-8").splitlines())
+    assert first == ["hop lien tich bao lau mot lan", []]
+    assert second == [
+        "con hop bat thuong thi sao",
+        [["user", "hop lien tich bao lau mot lan"], ["assistant", ANSWER.text]],
+    ]
+
+
+def test_example_question_fills_the_textbox(served_app, page):
+    from playwright.sync_api import expect
+
+    import app
+
+    url, _ = served_app
+    page.goto(url, wait_until="load")
+    page.locator("#question textarea").wait_for(state="visible", timeout=30_000)
+    unaccented = next(q for q in app.EXAMPLES if q.isascii())
+    page.get_by_text(unaccented).first.click()
+    expect(page.locator("#question textarea")).to_have_value(unaccented)
