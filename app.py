@@ -86,39 +86,16 @@ def _blockquote(text: str) -> str:
     return "\n>\n".join(f"> {md_escape(line)}" for line in lines)
 
 
-# "Điều 5", "Điều 1.1.NĐ.6.11" (law units), "Chương II", "Mục 3", not "Mục tiêu".
-_SECTION_REF = re.compile(
-    r"^(Điều\s+\d[\w.]*?|(?:Chương|Mục|Phần)\s+(?:[IVXLC]+|\d+))(?=[.:]?(?:\s|$))", re.IGNORECASE
-)
-_ROMAN = re.compile(r"^([IVXLC]+)\.\s")
-
-
-def section_ref(section: str) -> str:
-    """How a citation names a section: ``Điều 4``, ``Mục II``, or the heading in quotes.
-
-    >>> section_ref("Điều 4. Phối hợp thực hiện dân chủ ở cơ sở"), section_ref("II. NHIỆM VỤ TRỌNG TÂM")
-    ('Điều 4', 'Mục II')
-    """
-    section = " ".join(section.split())
-    if not section:
-        return ""
-    if m := _SECTION_REF.match(section):
-        word, number = m[1].split(None, 1)
-        return f"{word.capitalize()} {number.upper() if word.lower() != 'điều' else number}"
-    if m := _ROMAN.match(section):
-        return f"Mục {m[1]}"
-    return f"mục “{section.rstrip(':.')}” trong"
-
-
 def citation_line(citation: rag.Citation) -> str:
     """The sentence an officer pastes into a draft.
 
-    >>> c = rag.Citation(1, "d", "Quy chế phối hợp", "01/QC", "05/03/2026", "…", section="Điều 8. Chế độ họp")
+    >>> c = rag.Citation(1, "d", "Quy chế phối hợp", "01/QC", "05/03/2026", "…", section="khoản 1 Điều 8")
     >>> citation_line(c)
-    'Theo Điều 8 Quy chế phối hợp số 01/QC ngày 05/03/2026'
+    'Theo khoản 1 Điều 8 Quy chế phối hợp số 01/QC ngày 05/03/2026'
     """
-    ref = section_ref(citation.section)
-    if ref and ref.lower() in citation.title.lower():  # e.g. law units titled "... Điều 5. ..."
+    ref = citation.section
+    dieu = ref[ref.find("Điều"):] if "Điều" in ref else ""
+    if dieu and dieu.lower() in citation.title.lower():  # law units titled "... Điều 5. ..."
         ref = ""
     parts = ["Theo", ref, citation.title]
     if citation.number:
@@ -145,8 +122,9 @@ def render_citation(citation: rag.Citation) -> str:
     head = [f"**[{citation.marker}] {md_escape(citation.title)}**"]
     if meta := _meta(citation.number, citation.date, citation.issuer, citation.doc_type):
         head.append(meta)
-    if citation.section:
-        head.append(f"Mục: {md_escape(citation.section)}")
+    if citation.section or citation.heading:
+        where = " — ".join(p for p in (citation.section, citation.heading) if p)
+        head.append(f"Vị trí: {md_escape(where)}")
     paste = f"Trích dẫn: _{md_escape(citation_line(citation))}_"
     return "  \n".join(head) + "\n\n" + _blockquote(citation.quote) + "\n\n" + paste
 

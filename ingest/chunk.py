@@ -12,16 +12,12 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from rag.text import sentences
+from rag.text import HEADING, sentences
 from rag.types import Chunk, Document
 
 #: Bumped whenever chunk boundaries change; stamped on collections.
 CHUNKER_VERSION = 1
 
-_HEADING = re.compile(
-    r"^(?:Chương\s+[IVXLC\d]+|Mục\s+\d+|Điều\s+\d[\w.]*|Phần\s+(?:thứ\s+)?\w+|[IVX]{1,5}\.\s)",
-    re.IGNORECASE,
-)
 
 
 def _spans(text: str, max_words: int) -> Iterator[tuple[int, int, bool]]:
@@ -32,7 +28,7 @@ def _spans(text: str, max_words: int) -> Iterator[tuple[int, int, bool]]:
         offset = end + 1
         if not line.strip():
             continue
-        heading = bool(_HEADING.match(line))
+        heading = bool(HEADING.match(line))
         if len(line.split()) <= max_words:
             yield start, end, heading
             continue

@@ -12,7 +12,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from rag.text import has_diacritics, sentences, strip_accents, syllables
+from rag.text import has_diacritics, locate, sentences, strip_accents, syllables
 from rag.types import Answer, Citation, Hit, Turn
 
 REFUSAL_TEXT = "Không tìm thấy thông tin này trong tài liệu đã nạp."
@@ -124,9 +124,11 @@ class ExtractiveAnswerer:
             marker = markers.get(hit.chunk.point_id)
             if marker is not None and marker not in {c.marker for c in citations}:
                 c = hit.chunk
+                first = min((s for s in chosen if s.hit is hit), key=lambda s: s.start)
                 citations.append(
                     Citation(marker, c.doc_id, c.title, c.number, c.date, " … ".join(quotes[marker]),
-                             issuer=c.issuer, doc_type=c.doc_type, section=c.section, url=c.url)
+                             issuer=c.issuer, doc_type=c.doc_type, url=c.url, heading=c.section,
+                             section=locate(c.text, first.start, c.section))
                 )
         return Answer(question, where + "\n".join(parts), tuple(sorted(citations, key=lambda c: c.marker)),
                       tuple(hits), False, round(min(evidence, 1.0), 4))

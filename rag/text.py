@@ -108,3 +108,52 @@ def sentences(text: str) -> list[tuple[int, int]]:
 def word_count(text: str) -> int:
     """Whitespace-separated words (a Vietnamese "word" here is a syllable)."""
     return len(text.split())
+
+
+# -- where a sentence sits in a document ----------------------------------------
+
+HEADING = re.compile(
+    r"^(?:Chương\s+[IVXLC\d]+|Mục\s+\d+|Điều\s+\d[\w.]*|Phần\s+(?:thứ\s+)?\w+|[IVX]{1,5}\.\s)",
+    re.IGNORECASE,
+)
+_LEVELS = (
+    ("chuong", re.compile(r"^Chương\s+([IVXLC\d]+)\b", re.IGNORECASE)),
+    ("dieu", re.compile(r"^Điều\s+(\d[\w.]*?)\.?(?=\s|$)")),
+    ("roman", re.compile(r"^([IVX]{1,5})\.\s")),
+    ("khoan", re.compile(r"^(\d{1,2})\.\s")),
+    ("diem", re.compile(r"^([a-zđ])\)\s")),
+)
+_RESETS = {"chuong": ("dieu", "roman", "khoan", "diem"), "dieu": ("khoan", "diem"), "roman": ("khoan", "diem"), "khoan": ("diem",)}
+
+
+def locate(text: str, pos: int, heading: str = "") -> str:
+    """The formal place of position ``pos`` in ``text``: "điểm a khoản 1 Điều 8", "mục II.3".
+
+    ``heading`` is the heading in force where ``text`` starts (a chunk's section).
+
+    >>> t = "Điều 8. Họp liên tịch\\n1. Định kỳ mỗi quý.\\n2. Khi cần:\\na) Đột xuất."
+    >>> locate(t, t.index("Đột"))
+    'điểm a khoản 2 Điều 8'
+    >>> locate("1. Tổ chức hội nghị.", 3, heading="II. NHIỆM VỤ")
+    'mục II.1'
+    """
+    state: dict[str, str] = {}
+    line_end = text.find("\n", pos)
+    upto = text if line_end < 0 else text[:line_end]  # the line holding pos counts (its "1." opens it)
+    lines = ([heading] if heading else []) + [line.strip() for line in upto.split("\n")]
+    for line in lines:
+        for level, pattern in _LEVELS:
+            match = pattern.match(line)
+            if match:
+                for lower in _RESETS.get(level, ()):
+                    state.pop(lower, None)
+                state[level] = match.group(1)
+                break
+    if "dieu" in state:
+        parts = [f"điểm {state['diem']}" if "diem" in state else "", f"khoản {state['khoan']}" if "khoan" in state else ""]
+        return " ".join(p for p in parts + [f"Điều {state['dieu']}"] if p)
+    if "roman" in state:
+        return "mục " + ".".join(state[k] for k in ("roman", "khoan", "diem") if k in state)
+    if "chuong" in state:
+        return f"Chương {state['chuong']}"
+    return ""

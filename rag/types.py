@@ -86,7 +86,8 @@ class Citation:
     quote: str
     issuer: str = ""
     doc_type: str = ""
-    section: str = ""
+    section: str = ""  # formal place of the quote: "khoản 1 Điều 12", "mục II.3"
+    heading: str = ""  # the heading above it, as printed: "Điều 12. Thời hạn công khai"
     url: str = ""
 
     def label(self) -> str:

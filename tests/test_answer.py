@@ -21,7 +21,7 @@ def test_answer_quotes_the_best_sentence_with_a_marker_and_citation():
     assert "chậm nhất là 05 ngày làm việc" in answer.text and "[1]" in answer.text
     assert answer.text.startswith("Theo Quy chế mẫu (số 01/QC, ngày 01/02/2026)")
     (citation,) = [c for c in answer.citations if c.marker == 1]
-    assert citation.doc_id == "a" and citation.number == "01/QC" and citation.section == "Điều 5. Thời hạn công khai"
+    assert citation.doc_id == "a" and citation.number == "01/QC" and citation.section == "Điều 5" and citation.heading == "Điều 5. Thời hạn công khai"
     assert "05 ngày làm việc" in citation.quote and citation.quote in HITS[0].chunk.text
 
 

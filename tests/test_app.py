@@ -40,7 +40,7 @@ QUOTE = "Chủ tịch Ủy ban nhân dân xã và Chủ tịch Ủy ban Mặt tr
 HITS = (rag.Hit(RULES, 0.9, 1), rag.Hit(PLAN, 0.4, 2), rag.Hit(RULES, 0.3, 3))
 CITATION = rag.Citation(
     1, RULES.doc_id, RULES.title, RULES.number, RULES.date, QUOTE,
-    issuer=RULES.issuer, doc_type=RULES.doc_type, section=RULES.section,
+    issuer=RULES.issuer, doc_type=RULES.doc_type, section="khoản 1 Điều 8", heading=RULES.section,
 )
 ANSWER = rag.Answer(
     question="Họp liên tịch bao lâu một lần?",
@@ -92,22 +92,21 @@ def test_sources_show_title_number_date_section_and_quote():
     assert "05/03/2026" in md
     assert "Điều 8. Chế độ họp" in md
     assert f"> {QUOTE}" in md
-    assert "Theo Điều 8 Quy chế phối hợp công tác (Tài liệu mẫu) số 01/QCPH-UBND-MTTQ ngày 05/03/2026" in md
+    assert "khoản 1 Điều 8 — Điều 8. Chế độ họp" in md
+    assert "Theo khoản 1 Điều 8 Quy chế phối hợp công tác (Tài liệu mẫu) số 01/QCPH-UBND-MTTQ ngày 05/03/2026" in md
 
 
 def test_citation_line_names_the_section_the_way_drafts_do():
     assert app.citation_line(CITATION) == (
-        "Theo Điều 8 Quy chế phối hợp công tác (Tài liệu mẫu) số 01/QCPH-UBND-MTTQ ngày 05/03/2026 "
+        "Theo khoản 1 Điều 8 Quy chế phối hợp công tác (Tài liệu mẫu) số 01/QCPH-UBND-MTTQ ngày 05/03/2026 "
         "của Ủy ban nhân dân xã Hòa Bình Mẫu"
     )
-    plan = rag.Citation(2, PLAN.doc_id, PLAN.title, PLAN.number, PLAN.date, "…", section=PLAN.section)
-    assert app.citation_line(plan).startswith("Theo Mục II Kế hoạch công tác dân vận năm 2026")
-    item = rag.Citation(3, "d", "Kế hoạch X", "", "01/02/2026", "…", section="3. Phong trào thi đua")
-    assert app.citation_line(item) == "Theo mục “3. Phong trào thi đua” trong Kế hoạch X ngày 01/02/2026"
-    assert [app.section_ref(h) for h in ("CHƯƠNG iii", "Mục tiêu", "Điều 1.1.NĐ.6.11. Kinh phí", "")] == [
-        "Chương III", "mục “Mục tiêu” trong", "Điều 1.1.NĐ.6.11", ""]
+    plan = rag.Citation(2, PLAN.doc_id, PLAN.title, PLAN.number, PLAN.date, "…", section="mục II.3")
+    assert app.citation_line(plan).startswith("Theo mục II.3 Kế hoạch công tác dân vận năm 2026")
+    item = rag.Citation(3, "d", "Kế hoạch X", "", "01/02/2026", "…")
+    assert app.citation_line(item) == "Theo Kế hoạch X ngày 01/02/2026"
     # Law units carry the article in their title already: do not say it twice.
-    law = rag.Citation(4, "d", "Dân chủ ở cơ sở – Điều 11. Công khai", "10/2022/QH15", "", "…", section="Điều 11. Công khai")
+    law = rag.Citation(4, "d", "Dân chủ ở cơ sở – Điều 11. Công khai", "10/2022/QH15", "", "…", section="Điều 11")
     assert app.citation_line(law) == "Theo Dân chủ ở cơ sở – Điều 11. Công khai số 10/2022/QH15"
 
 

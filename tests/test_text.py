@@ -43,3 +43,17 @@ def test_sentences_keep_numbering_with_their_text():
         "Dân biết, dân bàn.",
         "a) Niêm yết tại trụ sở",
     ]
+
+
+def test_locate_names_the_clause_above_a_position():
+    from rag.text import locate
+
+    law = "Điều 12. Công khai\n1. Xã công khai chậm nhất 05 ngày.\n2. Hình thức:\na) Niêm yết;\nb) Loa truyền thanh."
+    assert locate(law, law.index("Xã")) == "khoản 1 Điều 12"
+    assert locate(law, law.index("Loa")) == "điểm b khoản 2 Điều 12"
+    assert locate("Nội dung tiếp theo.", 0, heading="Điều 7. Họp dân") == "Điều 7"
+    plan = "II. NHIỆM VỤ\n1. Tuyên truyền\na) Tổ chức hội nghị.\nIII. TỔ CHỨC THỰC HIỆN\nBan Dân vận chủ trì."
+    assert locate(plan, plan.index("Tổ chức hội")) == "mục II.1.a"
+    assert locate(plan, plan.index("Ban Dân")) == "mục III"
+    assert locate("Chương II\nĐiều 5. Phạm vi\nNội dung", 30) == "Điều 5"
+    assert locate("Văn bản không có đề mục.", 5) == ""
