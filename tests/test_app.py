@@ -265,7 +265,7 @@ def test_main_indexes_the_sample_corpus_and_serves_a_real_pipeline(monkeypatch, 
     [(chat, sources, cites, _)] = served
     assert "05 ngày làm việc" in chat[-1]["content"]
     assert "01/QCPH-UBND-MTTQ" in sources and "Tài liệu mẫu" in sources
-    assert "Theo Điều 4 Quy chế phối hợp công tác" in cites
+    assert "Theo khoản 1 Điều 4 Quy chế phối hợp công tác" in cites
 
 
 def test_main_reports_a_bad_setting_with_the_fix(monkeypatch):
