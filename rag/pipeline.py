@@ -60,12 +60,18 @@ class Pipeline:
         self.settings = settings
         self._owns_store = store is None
         self.store = store if store is not None else open_store(settings)
-        self.embedder = embedder if embedder is not None else load_embedder(settings)
         self.collection = collection or settings.collection
+        try:
+            if not self.store.exists(self.collection):  # say so before loading a model for nothing
+                self.store.check(self.collection, {})
+            self.embedder = embedder if embedder is not None else load_embedder(settings)
+            self.store.check(self.collection, collection_stamp(self.embedder))
+        except Exception:
+            self.close()
+            raise
         self.answerer = answerer or ExtractiveAnswerer(
             max_sentences=settings.answer_sentences, refusal_threshold=settings.refusal_threshold
         )
-        self.store.check(self.collection, collection_stamp(self.embedder))
 
     def retrieve(self, question: str, history: Sequence[Turn] = (), k: int | None = None) -> list[Hit]:
         """Ranked chunks for a question (and its conversation)."""
