@@ -1,0 +1,175 @@
+"""``python -m evals run | compare | import-beir``: the command line of the eval harness.
+
+Exit status: 0 on success, 1 when ``compare`` finds a regression, 2 on bad
+input (unknown setting, malformed dataset line, missing file).
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+import rag
+
+from evals.beir import import_beir
+from evals.compare import DEFAULT_TOLERANCE, compare_dirs
+from evals.metrics import ANSWER_KEYS, RETRIEVAL_KEYS
+from evals.runner import run_eval
+
+EXIT_REGRESSION = 1
+EXIT_BAD_INPUT = 2
+
+_RUN_HELP = """\
+Ask every question of a dataset, score the answers and write DIR/metrics.json, rows.jsonl,
+run.trec, qrels.trec, config.json and report.html. The pipeline is configured by the usual
+DANVAN_* environment variables (e.g. DANVAN_RETRIEVAL_MODE=lexical for BM25 only)."""
+
+_BEIR_HELP = """\
+Convert a BEIR folder (corpus.jsonl, queries.jsonl, qrels/<split>.tsv) into a dataset JSONL
+(--out) and a corpus JSONL in the shared corpus format, written next to it as
+<out stem>.corpus.jsonl unless --corpus-out is given. Run it with
+`python -m evals run --dataset OUT --corpus CORPUS_OUT --out DIR`."""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m evals",
+        description="Evaluate the cited-answer pipeline on a question set, and compare runs.",
+    )
+    parser.add_argument("-v", "--verbose", action="store_true", help="log progress details (INFO)")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    run = commands.add_parser("run", help="evaluate a dataset, write a run folder", description=_RUN_HELP)
+    run.add_argument("--dataset", required=True, type=Path, metavar="FILE.jsonl",
+                     help="questions, one JSON object per line (qid, question, answer, gold_doc_ids, "
+                          "gold_quotes, kind, history)")
+    run.add_argument("--corpus", action="extend", nargs="+", type=Path, default=[], metavar="FILE_OR_DIR",
+                     help="documents to ingest into the eval's own cached collection (under "
+                          "<data dir>/evals); repeatable. Without it the current index is evaluated.")
+    run.add_argument("--out", required=True, type=Path, metavar="DIR", help="run folder to write")
+    run.add_argument("--name", help="run name in run.trec and the report (default: the folder name)")
+    run.add_argument("--k", type=_positive, default=10,
+                     help="chunks retrieved per question (at least DANVAN_TOP_K; default 10)")
+    run.add_argument("--limit", type=_positive, metavar="N", help="evaluate only the first N questions")
+
+    cmp = commands.add_parser(
+        "compare", help="compare two run folders",
+        description="Print metric deltas of B against A, overall and per kind; exit 1 when a metric "
+                    "gets worse by more than the tolerance (a drop, or a rise of false_refusal_rate). "
+                    "Latency is shown, never gated.")
+    cmp.add_argument("dir_a", type=Path, metavar="DIR_A", help="baseline run folder")
+    cmp.add_argument("dir_b", type=Path, metavar="DIR_B", help="candidate run folder")
+    cmp.add_argument("--tolerance", type=_non_negative, default=DEFAULT_TOLERANCE,
+                     help=f"largest allowed drop, in metric units (default {DEFAULT_TOLERANCE})")
+
+    beir = commands.add_parser("import-beir", help="convert a BEIR folder into a dataset + corpus",
+                               description=_BEIR_HELP)
+    beir.add_argument("beir_dir", type=Path, metavar="BEIR_DIR", help="folder with corpus.jsonl, queries.jsonl, qrels/")
+    beir.add_argument("--out", required=True, type=Path, metavar="FILE.jsonl", help="dataset file to write")
+    beir.add_argument("--corpus-out", type=Path, metavar="FILE.jsonl",
+                      help="corpus file to write (default: <out stem>.corpus.jsonl next to --out)")
+    beir.add_argument("--split", help="qrels split (default: test, or the only split present)")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
+                        format="%(levelname)s %(name)s: %(message)s")
+    try:
+        if args.command == "run":
+            return _run(args)
+        if args.command == "compare":
+            report, regressed = compare_dirs(args.dir_a, args.dir_b, args.tolerance)
+            print(report)
+            return EXIT_REGRESSION if regressed else 0
+        result = import_beir(args.beir_dir, args.out, args.corpus_out, args.split)
+        print(f"Wrote {result.queries} questions to {result.dataset} and {result.documents} documents "
+              f"to {result.corpus} (qrels split {result.split}).")
+        print(f"Next: python -m evals run --dataset {result.dataset} --corpus {result.corpus} --out DIR")
+        return 0
+    except (rag.InputError, rag.SettingsError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+
+
+def _run(args: argparse.Namespace) -> int:
+    settings = rag.Settings.from_env()
+    bars = _ProgressBars()
+    try:
+        metrics = run_eval(settings, args.dataset, args.corpus, args.out, name=args.name, k=args.k,
+                           limit=args.limit, progress=bars)
+    finally:
+        bars.close()
+    print(summary(metrics))
+    print(f"\nWritten to {args.out}/ (open {args.out / 'report.html'})")
+    return 0
+
+
+def summary(metrics: dict) -> str:
+    """A few lines of the headline numbers, for the terminal."""
+    def fmt(value: object) -> str:
+        return "-" if value is None else f"{value:.3f}"
+
+    retrieval = "  ".join(f"{k}={fmt(metrics['retrieval'][k])}" for k in RETRIEVAL_KEYS)
+    answer = "  ".join(f"{k}={fmt(metrics['answer'][k])}" for k in ANSWER_KEYS)
+    latency = metrics["latency_ms"]
+    lines = [
+        f"n={metrics['n']}  answerable={metrics['n_answerable']}",
+        f"retrieval: {retrieval}",
+        f"answer:    {answer}",
+        f"latency:   p50={latency['p50'] or 0:.0f} ms  p95={latency['p95'] or 0:.0f} ms",
+    ]
+    if "judge" in metrics:
+        lines.append(f"judge ({metrics['judge']['name']}): accuracy={fmt(metrics['judge']['accuracy'])}")
+    return "\n".join(lines)
+
+
+_UNITS = {"questions": "q", "embed": "chunk", "load": "doc"}
+
+
+class _ProgressBars:
+    """One tqdm bar per progress stage (ingest's load/embed, then the questions)."""
+
+    def __init__(self) -> None:
+        self.bars: dict = {}
+
+    def __call__(self, event: rag.Progress) -> None:
+        from tqdm import tqdm
+
+        bar = self.bars.get(event.stage)
+        if bar is None:
+            unit = _UNITS.get(event.stage, "it")
+            bar = self.bars[event.stage] = tqdm(total=event.total, desc=event.stage, unit=unit, leave=True)
+        bar.total = event.total
+        bar.update(event.done - bar.n)
+        if event.message:
+            bar.set_postfix_str(event.message, refresh=False)
+        if event.total and event.done >= event.total:
+            bar.close()  # a finished stage stops its clock
+            del self.bars[event.stage]
+
+    def close(self) -> None:
+        for bar in self.bars.values():
+            bar.close()
+
+
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be >= 1, got {value}")
+    return value
+
+
+def _non_negative(text: str) -> float:
+    value = float(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be >= 0, got {value}")
+    return value
+
+
+if __name__ == "__main__":
+    sys.exit(main())
