@@ -65,7 +65,7 @@ def run_eval(
             ``None`` or empty evaluates the current index.
         out_dir: the run folder (created; files in it are overwritten).
         name: run name in ``run.trec`` and the report; default the folder name.
-        k: chunks retrieved per question (at least ``settings.top_k`` are asked for).
+        k: depth of the document-level metrics; 4k chunks are retrieved per question.
         limit: evaluate only the first ``limit`` questions.
         progress: receives ``rag.Progress`` events (ingest stages, then ``questions``).
         judge: optional answer-correctness judge, reported under ``metrics["judge"]``.
@@ -101,7 +101,8 @@ def run_eval(
     try:
         collection, corpus_digest = _prepare(settings, corpus, store, embedder, progress)
         pipe = rag.Pipeline(settings, store=store, embedder=embedder, collection=collection)
-        rows = _ask_all(pipe, examples, max(k, settings.top_k), progress, judge)
+        # Ten chunks hold ~8 documents; ask for 4k chunks so that recall@k counts k documents.
+        rows = _ask_all(pipe, examples, max(4 * k, settings.top_k), progress, judge)
     finally:
         if own_store:
             store.close()

@@ -16,7 +16,7 @@ from rag.text import HEADING, sentences
 from rag.types import Chunk, Document
 
 #: Bumped whenever chunk boundaries change; stamped on collections.
-CHUNKER_VERSION = 1
+CHUNKER_VERSION = 2
 
 
 
@@ -80,6 +80,7 @@ def chunk_document(doc: Document, min_words: int = 80, max_words: int = 150) -> 
             date=doc.date,
             doc_type=doc.doc_type,
             section=g[0][2],
+            provision=str(doc.extra.get("source_provision") or ""),
             start=g[0][0],
             end=g[-1][1],
             url=doc.url,
@@ -94,6 +95,6 @@ def _words(doc: Document, group: list[tuple[int, int, str]]) -> int:
 
 
 def index_text(chunk: Chunk) -> str:
-    """What is embedded and indexed for a chunk: its title and heading give context."""
-    head = chunk.title if not chunk.section or chunk.section in chunk.title else f"{chunk.title}\n{chunk.section}"
-    return f"{head}\n{chunk.text}" if head else chunk.text
+    """What is embedded and indexed for a chunk: title, heading and source provision give context."""
+    parts = [chunk.title, chunk.section if chunk.section not in chunk.title else "", chunk.provision, chunk.text]
+    return "\n".join(p for p in parts if p)

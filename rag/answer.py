@@ -9,6 +9,7 @@ refuses when no passage covers enough of the question.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -44,6 +45,43 @@ def _key(word: str, accented: bool) -> str:
     return word if accented else strip_accents(word)
 
 
+_YEAR = re.compile(r"(?:19[4-9]\d|20\d\d)")
+_CLAUSE_WORDS = {"điều", "khoản", "điểm", "dieu", "khoan", "diem"}
+
+
+def specific_terms(question: str) -> set[str]:
+    """Document numbers and years a question names: evidence must mention them.
+
+    Article numbers are left out (compiled units renumber articles).
+
+    >>> sorted(specific_terms("Nghị quyết 25-NQ/TW năm 2013, Điều 2020 và 250 hộ"))
+    ['2013', '25-nq/tw']
+    """
+    words = syllables(question)
+    found = set()
+    for i, word in enumerate(words):
+        after_clause = i > 0 and words[i - 1] in _CLAUSE_WORDS
+        if any(c.isdigit() for c in word) and any(c in "/-" for c in word):
+            found.add(word)
+        elif _YEAR.fullmatch(word) and not after_clause:
+            found.add(word)
+    return found
+
+
+def missing_specifics(question: str, hits: Sequence[Hit]) -> set[str]:
+    """The document numbers and years of the question that none of ``hits`` mentions."""
+    wanted = specific_terms(question)
+    if not wanted:
+        return set()
+    accented = has_diacritics(question)
+    seen: set[str] = set()
+    for hit in hits:
+        c = hit.chunk
+        seen.update(_key(w, accented) for w in syllables(" ".join((c.title, c.number, c.date, c.provision, c.text))))
+        seen.update(_YEAR.findall(c.date))
+    return {t for t in wanted if _key(t, accented) not in seen}
+
+
 def question_terms(question: str) -> tuple[list[str], bool]:
     """Content syllables of a question, compared accented only if it has accents."""
     accented = has_diacritics(question)
@@ -58,12 +96,16 @@ class ExtractiveAnswerer:
     True
     """
 
-    def __init__(self, max_sentences: int = 2, refusal_threshold: float = 0.35, passages: int = 5) -> None:
+    def __init__(self, max_sentences: int = 2, refusal_threshold: float = 0.35, passages: int = 5, must_match: int = 3) -> None:
         self.max_sentences = max_sentences
         self.refusal_threshold = refusal_threshold
         self.passages = passages
+        self.must_match = must_match  # named numbers/years must appear in one of this many top passages
 
     def answer(self, question: str, hits: Sequence[Hit], history: Sequence[Turn] = ()) -> Answer:
+        missing = missing_specifics(question, hits[: self.must_match])
+        if missing:  # "Nghị quyết 25-NQ/TW" is not "Nghị quyết 26-NQ/TW": do not answer from the wrong one
+            return self._refuse(question, hits, 0.0)
         terms, accented = question_terms(question)
         top = list(hits[: self.passages])
         scored = self._score(terms, accented, top)
@@ -127,7 +169,7 @@ class ExtractiveAnswerer:
                 first = min((s for s in chosen if s.hit is hit), key=lambda s: s.start)
                 citations.append(
                     Citation(marker, c.doc_id, c.title, c.number, c.date, " … ".join(quotes[marker]),
-                             issuer=c.issuer, doc_type=c.doc_type, url=c.url, heading=c.section,
+                             issuer=c.issuer, doc_type=c.doc_type, url=c.url, heading=c.section, provision=c.provision,
                              section=locate(c.text, first.start, c.section))
                 )
         return Answer(question, where + "\n".join(parts), tuple(sorted(citations, key=lambda c: c.marker)),

@@ -53,6 +53,7 @@ class Chunk:
     date: str = ""
     doc_type: str = ""
     section: str = ""  # nearest heading above the passage ("Điều 5. ...", "II. Nhiệm vụ")
+    provision: str = ""  # the original provision a compiled unit comes from (Pháp điển's source_provision)
     start: int = 0  # character offsets in the document's text
     end: int = 0
     url: str = ""
@@ -88,6 +89,7 @@ class Citation:
     doc_type: str = ""
     section: str = ""  # formal place of the quote: "khoản 1 Điều 12", "mục II.3"
     heading: str = ""  # the heading above it, as printed: "Điều 12. Thời hạn công khai"
+    provision: str = ""  # original provision of a compiled unit: "Điều 12 Luật ... số 10/2022/QH15"
     url: str = ""
 
     def label(self) -> str:

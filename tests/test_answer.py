@@ -53,3 +53,14 @@ def test_a_list_introduction_brings_its_items():
     hit = _hit("c", "Cơ sở gồm:\na) Xã, phường, thị trấn;\nb) Cơ quan, đơn vị;\nc) Tổ chức có sử dụng lao động.", 1)
     answer = ExtractiveAnswerer().answer("cơ sở gồm những gì", [hit])
     assert "c) Tổ chức có sử dụng lao động." in answer.citations[0].quote
+
+
+def test_a_named_document_number_or_year_missing_from_the_evidence_is_refused():
+    hit = _hit("d", "Nghị quyết 26-NQ/TW năm 2014 về công tác dân vận yêu cầu đổi mới phương thức vận động.", 1)
+    asked_other = ExtractiveAnswerer().answer("Nghị quyết 25-NQ/TW về công tác dân vận yêu cầu gì?", [hit])
+    assert asked_other.refused and asked_other.text.startswith(REFUSAL_TEXT)
+    asked_right = ExtractiveAnswerer().answer("Nghị quyết 26-NQ/TW năm 2014 về công tác dân vận yêu cầu gì?", [hit])
+    assert not asked_right.refused
+    # the year of the document's date counts; article numbers and counts in the question do not
+    dated = _hit("e", "Điều 9. Thời hiệu khiếu nại là 90 ngày.", 1, number="02/2011/QH13")
+    assert not ExtractiveAnswerer().answer("Điều 12 Luật Khiếu nại 2026 quy định thời hiệu khiếu nại bao lâu?", [dated]).refused
