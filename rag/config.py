@@ -51,7 +51,7 @@ class Settings:
     top_k: int = field(default=10, metadata={"help": "Chunks returned by retrieval."})
     candidates: int = field(default=50, metadata={"help": "Candidates per retrieval leg before fusion."})
     answer_sentences: int = field(default=2, metadata={"help": "Most sentences quoted in an extractive answer."})
-    refusal_threshold: float = field(default=0.35, metadata={"help": "Evidence score under which the answer is a refusal."})
+    refusal_threshold: float = field(default=0.22, metadata={"help": "Evidence score under which the answer is a refusal."})
     host: str = field(default="127.0.0.1", metadata={"help": "Address the app binds."})
     port: int = field(default=7860, metadata={"help": "Port the app binds."})
     log_level: str = field(default="INFO", metadata={"help": "Logging level."})

@@ -69,6 +69,37 @@ def _wait_until_serving(url: str, proc: subprocess.Popen, log: Path, timeout: fl
     raise AssertionError(f"app did not answer on {url} in {timeout}s:\n{log.read_text(errors='replace')}")
 
 
+def _serve(cmd: list[str], tmp_path: Path, port: int, extra_env: dict[str, str], timeout: float = 90):
+    env = os.environ | {
+        "DANVAN_DATA_DIR": str(tmp_path / "data"),
+        "DANVAN_PORT": str(port),
+        "GRADIO_ANALYTICS_ENABLED": "False",
+        "HF_HUB_OFFLINE": "1",
+        "NO_PROXY": "127.0.0.1,localhost",
+    } | extra_env
+    log = tmp_path / "app.log"
+    with log.open("wb") as out:
+        proc = subprocess.Popen(cmd, cwd=tmp_path, env=env, stdout=out, stderr=out)
+    try:
+        _wait_until_serving(f"http://127.0.0.1:{port}/", proc, log, timeout)
+        yield f"http://127.0.0.1:{port}/", log
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+@pytest.fixture
+def real_app(tmp_path, model_dir):
+    """``python app.py`` itself: real model, real store, the shipped sample corpus."""
+    cmd = [sys.executable, str(ROOT / "app.py")]
+    extra = {"DANVAN_MODEL_DIR": str(model_dir), "DANVAN_CORPUS_DIR": str(ROOT / "corpus")}
+    yield from _serve(cmd, tmp_path, _free_port(), extra, timeout=300)
+
+
 @pytest.fixture
 def served_app(tmp_path):
     """URL of the app (scripted pipeline) and the file where the pipeline records its calls."""
@@ -77,26 +108,8 @@ def served_app(tmp_path):
     launcher.write_text(
         LAUNCHER.format(root=str(ROOT), tests=str(ROOT / "tests"), calls=str(calls), port=port), encoding="utf-8"
     )
-    env = os.environ | {
-        "DANVAN_DATA_DIR": str(tmp_path / "data"),
-        "GRADIO_ANALYTICS_ENABLED": "False",
-        "HF_HUB_OFFLINE": "1",
-        "NO_PROXY": "127.0.0.1,localhost",
-    }
-    log = tmp_path / "app.log"
-    with log.open("wb") as out:
-        proc = subprocess.Popen([sys.executable, str(launcher)], cwd=tmp_path, env=env, stdout=out, stderr=out)
-    try:
-        url = f"http://127.0.0.1:{port}/"
-        _wait_until_serving(url, proc, log)
+    for url, _ in _serve([sys.executable, str(launcher)], tmp_path, port, {}):
         yield url, calls
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
 
 
 @pytest.fixture
@@ -133,9 +146,9 @@ def test_question_without_diacritics_gets_an_answer_with_the_quoted_passage(serv
     expect(chat).to_contain_text("họp liên tịch định kỳ mỗi quý một lần. [1]", timeout=30_000)
     expect(sources).to_contain_text(QUOTE)
     expect(sources).to_contain_text(RULES.number)
-    expect(sources).to_contain_text("Theo Điều 8 Quy chế phối hợp công tác")
+    expect(sources).to_contain_text("Theo khoản 1 Điều 8 Quy chế phối hợp công tác")
     expect(page.locator("#citations textarea")).to_have_value(
-        f"[1] Theo Điều 8 {RULES.title} số {RULES.number} ngày {RULES.date} của {RULES.issuer}"
+        f"[1] Theo khoản 1 Điều 8 {RULES.title} số {RULES.number} ngày {RULES.date} của {RULES.issuer}"
     )
     expect(page.locator("#question textarea")).to_have_value("")
 
@@ -167,3 +180,22 @@ def test_example_question_fills_the_textbox(served_app, page):
     unaccented = next(q for q in app.EXAMPLES if q.isascii())
     page.get_by_text(unaccented).first.click()
     expect(page.locator("#question textarea")).to_have_value(unaccented)
+
+
+@pytest.mark.model
+def test_the_real_app_answers_an_unaccented_question_from_the_sample_corpus(real_app, page, tmp_path):
+    from playwright.sync_api import expect
+
+    url, log = real_app
+    page.goto(url, wait_until="load")
+    page.locator("#question textarea").wait_for(state="visible", timeout=60_000)
+    _ask(page, "ubnd xa phai cong khai thong tin cham nhat may ngay")
+    expect(page.locator("#chat")).to_contain_text("05 ngày làm việc", timeout=60_000)
+    sources = page.locator("#sources")
+    expect(sources).to_contain_text("01/QCPH-UBND-MTTQ")
+    expect(sources).to_contain_text("Tài liệu mẫu")
+    page.screenshot(path=str(tmp_path / "real.png"), full_page=True)
+    shutil.copyfile(tmp_path / "real.png", Path("/tmp/app_real_test.png"))
+    _ask(page, "Giá vé máy bay đi Hà Nội tuần sau là bao nhiêu?")
+    expect(page.locator("#chat")).to_contain_text("Không tìm thấy thông tin này trong tài liệu đã nạp.", timeout=60_000)
+    assert "Traceback" not in log.read_text(errors="replace")
