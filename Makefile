@@ -31,4 +31,4 @@ test: install-test
 ## The foundation's acceptance eval (see EVALS.md)
 eval-civic: install
 	$(BIN)/python -m evals run --dataset ../shared/data/eval/civic_dev.jsonl \
-		--corpus ../shared/data/corpus/civic.jsonl --out runs/civic-hybrid
+		--corpus ../shared/data/corpus/civic.jsonl --out data/runs/civic-hybrid
