@@ -1,19 +1,25 @@
-"""The Gradio chat: ask in Vietnamese, get a short answer and citations to paste into drafts.
+"""The Gradio app: a chat that answers with citations, and an evaluation tab.
 
-This module only renders. Retrieval and answering live in :mod:`rag`; the UI
-routes the pipeline's events (``Retrieved``, ``Delta``, ``Final``) to widgets.
-``build_app`` takes any object with ``run(question, history)`` yielding those
-events, so the UI can be tested without a model. ``python app.py`` runs
-:func:`main`: model, index of ``corpus/``, then the chat on 127.0.0.1.
+This module only routes. Retrieval and answering live in :mod:`rag`, the eval
+runner in :mod:`evals`, and the Markdown an officer reads in :mod:`ui_render`.
+The chat ("Hỏi đáp") routes the pipeline's events (``Retrieved``, ``Delta``,
+``Final``) to widgets; ``build_app`` takes any object with
+``run(question, history)`` yielding those events, so the UI can be tested
+without a model. The "Đánh giá" tab runs :func:`evals.run_eval` on an uploaded
+question set through :func:`run_evaluation`. ``python app.py`` runs
+:func:`main`: model, index of ``corpus/``, then the app on 127.0.0.1.
 """
 
 from __future__ import annotations
 
+import functools
+import json
 import logging
 import os
 import re
 import sys
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from datetime import datetime
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -22,7 +28,17 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
 import gradio as gr  # noqa: E402
 
+import evals  # noqa: E402
 import rag  # noqa: E402
+from ui_render import (  # noqa: E402
+    SOURCES_MARK,
+    chat_text,
+    citations_text,
+    render_eval_error,
+    render_eval_summary,
+    render_retrieved,
+    render_sources,
+)
 
 log = logging.getLogger("danvan.app")
 
@@ -43,10 +59,36 @@ ERROR_TEXT = (
     "Xin lỗi, hệ thống gặp lỗi khi xử lý câu hỏi này. Anh/chị vui lòng thử lại; "
     "nếu lỗi lặp lại, xin báo cho người quản trị hệ thống."
 )
-# Appended to an answer in the chat so older answers keep their sources; cut off
-# again before the conversation goes back to the pipeline as history.
-SOURCES_MARK = "\n\n_Nguồn:_ "
-NEAREST_DOCS = 3
+EVAL_INTRO = (
+    "Đo độ chính xác của trợ lý trên một bộ câu hỏi có đáp án chuẩn: tìm đúng văn bản, từ chối câu hỏi "
+    "ngoài tài liệu, trích dẫn đúng. **Tệp câu hỏi** (.jsonl): mỗi dòng một đối tượng JSON, ví dụ "
+    '`{"qid": "q1", "question": "…", "gold_doc_ids": ["…"], "gold_quotes": ["…"], "kind": "factoid"}`; '
+    "chỉ `question` là bắt buộc, câu không có `gold_doc_ids` lẫn `gold_quotes` là câu ngoài tài liệu "
+    "(đúng là phải từ chối). **Tệp tài liệu** (tùy chọn; .jsonl, .txt, .md): nếu không tải lên, "
+    "đánh giá trên chỉ mục hiện tại của ứng dụng."
+)
+EVAL_EMPTY = "_Kết quả đánh giá sẽ hiện ở đây._"
+EVAL_UNAVAILABLE = (
+    "_Chức năng đánh giá chưa được bật trong phiên chạy này. Người quản trị có thể chạy đánh giá "
+    "bằng lệnh `python -m evals run` (xem EVALS.md)._"
+)
+NO_DATASET = "**Chưa có tệp câu hỏi.** Anh/chị hãy tải lên tệp câu hỏi (.jsonl) rồi nhấn “Chạy đánh giá”."
+DATASET_PROBLEM = "Tệp câu hỏi có dòng sai định dạng (số dòng ghi ở đầu mỗi lỗi); sửa các dòng đó rồi tải lên lại."
+INPUT_PROBLEM = (
+    "Kiểm tra tệp tài liệu đã tải lên. Nếu không tải tệp tài liệu, đánh giá dùng chỉ mục hiện tại của "
+    "ứng dụng, nên chỉ mục đó phải có sẵn; hoặc tải lên một tệp tài liệu để đánh giá trên tệp đó."
+)
+EVAL_BLOCKED = (
+    "Kho chỉ mục chưa dùng được lúc này (ví dụ một lần đánh giá khác đang chạy); làm theo hướng dẫn "
+    "trong phần chi tiết hoặc thử lại sau."
+)
+EVAL_FAILED = "Hệ thống gặp lỗi khi chạy đánh giá; nếu lỗi lặp lại, xin báo cho người quản trị hệ thống."
+#: Console/progress-bar label and unit of each ``rag.Progress`` stage (ingest, then the eval's questions).
+STAGE_LABELS = {
+    "load": ("Đọc tài liệu", "văn bản"),
+    "embed": ("Lập chỉ mục", "đoạn"),
+    "questions": ("Chạy câu hỏi", "câu"),
+}
 # System fonts: the Source Sans Pro that Gradio bundles lacks glyphs for bold Vietnamese
 # (stacked marks such as "ố" and some capitals fall back to another font mid-word).
 THEME = gr.themes.Default(
@@ -63,130 +105,10 @@ class ChatPipeline(Protocol):
     def run(self, question: str, history: Sequence[rag.Turn]) -> Iterable[object]: ...
 
 
-# --- rendering (plain functions, tested directly) ------------------------------
-
-_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>#|~])")
-_MD_LINE_START = re.compile(r"^(\s*)(\d+)([.)])(\s)|^(\s*)([-+])(\s)", re.MULTILINE)
-
-
-def md_escape(text: str) -> str:
-    """Show document text literally in Markdown (no lists, links or emphasis from it).
-
-    >>> print(md_escape("1. Xã *công khai* [1]"))
-    1\\. Xã \\*công khai\\* \\[1\\]
-    """
-    text = _MD_SPECIAL.sub(r"\\\1", text)
-    return _MD_LINE_START.sub(
-        lambda m: f"{m[1]}{m[2]}\\{m[3]}{m[4]}" if m[2] else f"{m[5]}\\{m[6]}{m[7]}", text
-    )
-
-
-def _blockquote(text: str) -> str:
-    lines = [line.strip() for line in text.strip().splitlines() if line.strip()]
-    return "\n>\n".join(f"> {md_escape(line)}" for line in lines)
-
-
-def citation_line(citation: rag.Citation) -> str:
-    """The sentence an officer pastes into a draft.
-
-    >>> c = rag.Citation(1, "d", "Quy chế phối hợp", "01/QC", "05/03/2026", "…", section="khoản 1 Điều 8")
-    >>> citation_line(c)
-    'Theo khoản 1 Điều 8 Quy chế phối hợp số 01/QC ngày 05/03/2026'
-    """
-    ref = citation.section
-    dieu = ref[ref.find("Điều"):] if "Điều" in ref else ""
-    if dieu and dieu.lower() in citation.title.lower():  # law units titled "... Điều 5. ..."
-        ref = ""
-    parts = ["Theo", ref, citation.title]
-    if citation.number:
-        parts.append(f"số {citation.number}")
-    if citation.date:
-        parts.append(f"ngày {citation.date}")
-    if citation.issuer:
-        parts.append(f"của {citation.issuer}")
-    return " ".join(p for p in parts if p)
-
-
-def _meta(number: str, date: str, issuer: str = "", doc_type: str = "") -> str:
-    parts = [
-        f"Số hiệu: {md_escape(number)}" if number else "",
-        f"Ngày: {date}" if date else "",
-        f"Loại: {md_escape(doc_type)}" if doc_type else "",
-        f"Cơ quan ban hành: {md_escape(issuer)}" if issuer else "",
-    ]
-    return " · ".join(p for p in parts if p)
-
-
-def render_citation(citation: rag.Citation) -> str:
-    """One numbered source: title, số hiệu, ngày, section, quoted passage, paste line."""
-    head = [f"**[{citation.marker}] {md_escape(citation.title)}**"]
-    if meta := _meta(citation.number, citation.date, citation.issuer, citation.doc_type):
-        head.append(meta)
-    if citation.section or citation.heading:
-        where = " — ".join(p for p in (citation.section, citation.heading) if p)
-        head.append(f"Vị trí: {md_escape(where)}")
-    paste = f"Trích dẫn: _{md_escape(citation_line(citation))}_"
-    return "  \n".join(head) + "\n\n" + _blockquote(citation.quote) + "\n\n" + paste
-
-
-def nearest_documents(hits: Sequence[rag.Hit], limit: int = NEAREST_DOCS) -> list[rag.Hit]:
-    """The best hit of each of the first ``limit`` distinct documents."""
-    seen: dict[str, rag.Hit] = {}
-    for hit in sorted(hits, key=lambda h: h.rank):
-        if hit.chunk.doc_id not in seen and len(seen) < limit:
-            seen[hit.chunk.doc_id] = hit
-    return list(seen.values())
-
-
-def _snippet(text: str, words: int = 40) -> str:
-    parts = text.split()
-    return " ".join(parts[:words]) + (" …" if len(parts) > words else "")
-
-
-def render_refusal(answer: rag.Answer) -> str:
-    """The refusal, then the nearest documents so the officer knows where to look."""
-    out = [f"**{rag.REFUSAL_TEXT}**"]
-    near = nearest_documents(answer.hits)
-    if near:
-        out.append("\nCác tài liệu gần nhất (chỉ để tham khảo, không phải câu trả lời):")
-    for n, hit in enumerate(near, 1):
-        c = hit.chunk
-        block = [f"**{n}. {md_escape(c.title)}**"]
-        if meta := _meta(c.number, c.date, c.issuer, c.doc_type):
-            block.append(meta)
-        if c.section:
-            block.append(f"Mục: {md_escape(c.section)}")
-        out.append("  \n".join(block) + "\n\n" + _blockquote(_snippet(c.text)))
-    return "\n\n".join(out)
-
-
-def render_sources(answer: rag.Answer) -> str:
-    """Markdown of the sources panel for a finished answer."""
-    if answer.refused:
-        return render_refusal(answer)
-    if not answer.citations:
-        return "_Câu trả lời không kèm trích dẫn._"
-    return "\n\n---\n\n".join(render_citation(c) for c in answer.citations)
-
-
-def render_retrieved(hits: Sequence[rag.Hit]) -> str:
-    """What the sources panel shows while the answer is being written."""
-    docs = len({h.chunk.doc_id for h in hits})
-    return f"_Đã tìm thấy {len(hits)} đoạn văn bản trong {docs} tài liệu; đang soạn câu trả lời…_"
-
-
-def citations_text(answer: rag.Answer) -> str:
-    """Plain-text citation lines for the copy box, one per source."""
-    return "\n".join(f"[{c.marker}] {citation_line(c)}" for c in answer.citations)
-
-
-def chat_text(answer: rag.Answer) -> str:
-    """The answer as shown in the chat: its text plus the sources it does not name itself."""
-    unnamed = [c for c in answer.citations if c.label() not in answer.text]
-    if answer.refused or not unnamed:
-        return answer.text
-    labels = "; ".join(f"\\[{c.marker}\\] {md_escape(c.label())}" for c in unnamed)
-    return answer.text + SOURCES_MARK + labels
+#: What the eval tab calls: ``(dataset_file, corpus_file, limit, progress) -> (summary, files)``;
+#: :func:`evaluator` builds one around :func:`run_evaluation`.
+Evaluate = Callable[[str | None, str | None, float | None, Callable[[rag.Progress], None] | None],
+                    tuple[str, list[str]]]
 
 
 # --- conversation ------------------------------------------------------------
@@ -250,57 +172,209 @@ def respond(pipeline: ChatPipeline, message: str, history: list[dict] | None) ->
             yield chat, "", "", ""
 
 
+# --- evaluation ----------------------------------------------------------------
+
+
+def run_evaluation(
+    runner: Callable[..., dict],
+    settings: rag.Settings,
+    dataset_file: str | None,
+    corpus_file: str | None = None,
+    limit: float | None = None,
+    progress: Callable[[rag.Progress], None] | None = None,
+    *,
+    store: rag.QdrantStore | None = None,
+    embedder: rag.Embedder | None = None,
+) -> tuple[str, list[str]]:
+    """Run one evaluation for the "Đánh giá" tab; returns ``(summary markdown, files to download)``.
+
+    The run folder is ``<data_dir>/runs/<date-time>-<dataset name>``. Bad input and
+    failures come back as a Vietnamese message with the underlying one (logged with its
+    traceback), never as an exception.
+
+    Args:
+        runner: :func:`evals.run_eval` (its signature).
+        settings: the app's settings.
+        dataset_file, corpus_file: uploaded paths; without a corpus the app's index is evaluated.
+        limit: evaluate only the first ``limit`` questions (empty or 0: all).
+        progress: receives the run's ``rag.Progress`` events.
+        store, embedder: the app's open store and loaded model. The store is passed on only
+            when the app's own index is evaluated: an uploaded corpus goes to the eval store
+            under ``<data_dir>/evals`` (its own lock), so the app's store never holds eval data.
+
+    >>> summary, files = run_evaluation(evals.run_eval, settings, "q.jsonl", None, 20,
+    ...                                 store=store, embedder=embedder)  # doctest: +SKIP
+    >>> [Path(f).name for f in files]                                    # doctest: +SKIP
+    ['report.html', 'metrics.json']
+    """
+    if not dataset_file:
+        return NO_DATASET, []
+    dataset = Path(dataset_file)
+    corpus = [Path(corpus_file)] if corpus_file else []
+    out = _new_run_dir(Path(settings.data_dir) / "runs", dataset)
+    try:
+        metrics = runner(
+            settings, dataset, corpus or None, out, name=out.name, limit=_limit(limit), progress=progress,
+            store=None if corpus else store, embedder=embedder,
+        )
+    except Exception as exc:  # shown to the officer; the traceback goes to the log only
+        _remove_if_empty(out)
+        uploads = [dataset, *corpus]
+        if isinstance(exc, evals.DatasetError):
+            return render_eval_error(DATASET_PROBLEM, _short_paths(str(exc), uploads)), []
+        if isinstance(exc, rag.InputError):
+            return render_eval_error(INPUT_PROBLEM, _short_paths(str(exc), uploads)), []
+        if isinstance(exc, rag.DanvanError):  # the store is locked or was built with another model
+            log.warning("evaluation of %s not started: %s", dataset, exc)
+            return render_eval_error(EVAL_BLOCKED, _short_paths(str(exc), uploads)), []
+        log.exception("evaluation of %s failed", dataset)
+        return render_eval_error(EVAL_FAILED, f"{type(exc).__name__}: {_short_paths(str(exc), uploads)}"), []
+    summary = render_eval_summary(metrics, name=out.name, kind_counts=_kind_counts(out / "rows.jsonl"), out_dir=out)
+    return summary, [str(out / "report.html"), str(out / "metrics.json")]
+
+
+def evaluator(settings: rag.Settings, store: rag.QdrantStore, embedder: rag.Embedder) -> Evaluate:
+    """The eval tab's callable: :func:`run_evaluation` with :func:`evals.run_eval` and the app's parts."""
+    return functools.partial(run_evaluation, evals.run_eval, settings, store=store, embedder=embedder)
+
+
+def _limit(value: float | str | None) -> int | None:
+    number = int(float(value)) if value not in (None, "") else 0
+    return number if number > 0 else None
+
+
+def _new_run_dir(runs: Path, dataset: Path) -> Path:
+    stem = re.sub(r"[^\w.-]+", "_", dataset.name.split(".")[0]).strip("_.") or "run"
+    base = f"{datetime.now():%Y%m%d-%H%M%S}-{stem}"
+    out, n = runs / base, 1
+    while out.exists():  # two runs in the same second
+        n += 1
+        out = runs / f"{base}-{n}"
+    return out
+
+
+def _remove_if_empty(folder: Path) -> None:
+    if folder.is_dir() and not any(folder.iterdir()):
+        folder.rmdir()
+
+
+def _short_paths(message: str, uploads: Sequence[Path]) -> str:
+    """Uploaded files by their own names, not by Gradio's temporary folders."""
+    for path in uploads:
+        message = message.replace(str(path), path.name)
+    return message
+
+
+def _kind_counts(rows_file: Path) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    with rows_file.open(encoding="utf-8") as handle:
+        for line in handle:
+            kind = json.loads(line)["kind"]
+            counts[kind] = counts.get(kind, 0) + 1
+    return counts
+
+
+def progress_events(bar: Callable[..., Any]) -> Callable[[rag.Progress], None]:
+    """Route ``rag.Progress`` events to a ``gr.Progress`` bar, labelled by stage."""
+
+    def report(event: rag.Progress) -> None:
+        desc, unit = STAGE_LABELS.get(event.stage, (event.stage, "bước"))
+        if event.total:
+            bar((event.done, event.total), desc=desc, unit=unit)
+
+    return report
+
+
 # --- the app -----------------------------------------------------------------
 
 
-def build_app(pipeline: ChatPipeline) -> gr.Blocks:
-    """The chat UI around ``pipeline`` (anything with ``run(question, history)``)."""
+def build_app(pipeline: ChatPipeline, evaluate: Evaluate | None = None) -> gr.Blocks:
+    """The app: the chat around ``pipeline`` (anything with ``run(question, history)``), then evaluation.
 
+    Args:
+        pipeline: answers the chat ("Hỏi đáp", the first tab).
+        evaluate: runs the "Đánh giá" tab (see :func:`evaluator`); ``None`` leaves the tab
+            with a note that evaluation is not available.
+    """
+    with gr.Blocks(title=TITLE, analytics_enabled=False) as app:
+        gr.Markdown(f"# {TITLE}")
+        with gr.Tabs():
+            with gr.Tab("Hỏi đáp", id="chat-tab"):
+                gr.Markdown(SUBTITLE)
+                _chat_tab(pipeline)
+            with gr.Tab("Đánh giá", id="eval-tab"):
+                _eval_tab(evaluate)
+    return app
+
+
+def _chat_tab(pipeline: ChatPipeline) -> None:
     def ask(message: str, history: list[dict]):
         yield from respond(pipeline, message, history)
 
     def clear():
         return [], EMPTY_SOURCES, "", ""
 
-    with gr.Blocks(title=TITLE, analytics_enabled=False) as app:
-        gr.Markdown(f"# {TITLE}\n{SUBTITLE}")
-        with gr.Row(equal_height=False):
-            with gr.Column(scale=3):
-                chatbot = gr.Chatbot(
-                    label="Hội thoại",
-                    height=520,
-                    buttons=["copy"],
-                    feedback_options=None,
-                    latex_delimiters=[],
-                    placeholder="Đặt câu hỏi về văn bản đã nạp, ví dụ về thời hạn, trách nhiệm, số liệu…",
-                    elem_id="chat",
+    with gr.Row(equal_height=False):
+        with gr.Column(scale=3):
+            chatbot = gr.Chatbot(
+                label="Hội thoại",
+                height=520,
+                buttons=["copy"],
+                feedback_options=None,
+                latex_delimiters=[],
+                placeholder="Đặt câu hỏi về văn bản đã nạp, ví dụ về thời hạn, trách nhiệm, số liệu…",
+                elem_id="chat",
+            )
+            with gr.Row():
+                question = gr.Textbox(
+                    show_label=False,
+                    placeholder="Nhập câu hỏi (có thể gõ không dấu) rồi nhấn Enter",
+                    max_length=2000,
+                    scale=8,
+                    autofocus=True,
+                    elem_id="question",
                 )
-                with gr.Row():
-                    question = gr.Textbox(
-                        show_label=False,
-                        placeholder="Nhập câu hỏi (có thể gõ không dấu) rồi nhấn Enter",
-                        max_length=2000,
-                        scale=8,
-                        autofocus=True,
-                        elem_id="question",
-                    )
-                    send = gr.Button("Gửi", variant="primary", scale=1, min_width=80, elem_id="send")
-                gr.Examples(examples=[[q] for q in EXAMPLES], inputs=[question], label="Câu hỏi mẫu")
-                reset = gr.Button("Xóa hội thoại", variant="secondary", size="sm")
-            with gr.Column(scale=2):
-                gr.Markdown("## Nguồn trích dẫn")
-                sources = gr.Markdown(EMPTY_SOURCES, max_height=640, latex_delimiters=[], elem_id="sources")
-                cites = gr.Textbox(
-                    label="Dòng trích dẫn để dán vào văn bản",
-                    lines=3,
-                    interactive=False,
-                    buttons=["copy"],
-                    elem_id="citations",
-                )
-        outputs = [chatbot, sources, cites, question]
-        gr.on([question.submit, send.click], ask, inputs=[question, chatbot], outputs=outputs)
-        reset.click(clear, outputs=outputs)
-    return app
+                send = gr.Button("Gửi", variant="primary", scale=1, min_width=80, elem_id="send")
+            gr.Examples(examples=[[q] for q in EXAMPLES], inputs=[question], label="Câu hỏi mẫu")
+            reset = gr.Button("Xóa hội thoại", variant="secondary", size="sm")
+        with gr.Column(scale=2):
+            gr.Markdown("## Nguồn trích dẫn")
+            sources = gr.Markdown(EMPTY_SOURCES, max_height=640, latex_delimiters=[], elem_id="sources")
+            cites = gr.Textbox(
+                label="Dòng trích dẫn để dán vào văn bản",
+                lines=3,
+                interactive=False,
+                buttons=["copy"],
+                elem_id="citations",
+            )
+    outputs = [chatbot, sources, cites, question]
+    gr.on([question.submit, send.click], ask, inputs=[question, chatbot], outputs=outputs)
+    reset.click(clear, outputs=outputs)
+
+
+def _eval_tab(evaluate: Evaluate | None) -> None:
+    if evaluate is None:
+        gr.Markdown(EVAL_UNAVAILABLE, elem_id="eval-result")
+        return
+
+    def run(dataset_file, corpus_file, limit, progress=gr.Progress()):
+        return evaluate(dataset_file, corpus_file, limit, progress_events(progress))
+
+    gr.Markdown(EVAL_INTRO, latex_delimiters=[])
+    with gr.Row(equal_height=True):
+        dataset = gr.File(label="Tệp câu hỏi (.jsonl)", file_types=[".jsonl", ".gz"], elem_id="eval-dataset")
+        corpus = gr.File(label="Tệp tài liệu (tùy chọn: .jsonl, .txt, .md)",
+                         file_types=[".jsonl", ".gz", ".txt", ".md"], elem_id="eval-corpus")
+        with gr.Column(min_width=200):
+            limit = gr.Number(label="Giới hạn số câu", info="0 hoặc để trống: chạy tất cả các câu", precision=0,
+                              minimum=0, elem_id="eval-limit")
+            start = gr.Button("Chạy đánh giá", variant="primary", elem_id="eval-run")
+    result = gr.Markdown(EVAL_EMPTY, latex_delimiters=[], elem_id="eval-result")
+    files = gr.File(label="Tải xuống: báo cáo (report.html) và số liệu (metrics.json)", file_count="multiple",
+                    interactive=False, elem_id="eval-files")
+    # One run at a time: an uploaded corpus is indexed in the one eval store, which a single client may hold.
+    start.click(run, inputs=[dataset, corpus, limit], outputs=[result, files], concurrency_limit=1,
+                concurrency_id="evaluation")
 
 
 # --- entry point ---------------------------------------------------------------
@@ -309,7 +383,7 @@ def build_app(pipeline: ChatPipeline) -> gr.Blocks:
 class ConsoleProgress:
     """Shows ingest ``rag.Progress`` events as tqdm bars on the console, one per stage."""
 
-    LABELS = {"load": ("Đọc tài liệu", "văn bản"), "embed": ("Lập chỉ mục", "đoạn")}
+    LABELS = STAGE_LABELS
 
     def __init__(self) -> None:
         self._bar = None
@@ -353,7 +427,7 @@ def configure_logging(settings: rag.Settings) -> Path:
 
 
 def main() -> None:
-    """Prepare the model, index ``corpus/`` if needed, and serve the chat on 127.0.0.1."""
+    """Prepare the model, index ``corpus/`` if needed, and serve the chat and evaluation on 127.0.0.1."""
     import ingest
 
     try:
@@ -376,7 +450,10 @@ def main() -> None:
         log.info("index %s: %d documents, %d chunks (%s)", report.collection, report.documents, report.chunks,
                  "re-indexed" if report.reingested else "up to date")
         pipeline = rag.Pipeline(settings, store=store, embedder=embedder)
-        build_app(pipeline).launch(server_name=settings.host, server_port=settings.port, **LAUNCH_OPTIONS)
+        runs = Path(settings.data_dir) / "runs"  # eval reports are served from here when data_dir is elsewhere
+        build_app(pipeline, evaluate=evaluator(settings, store, embedder)).launch(
+            server_name=settings.host, server_port=settings.port, allowed_paths=[str(runs)], **LAUNCH_OPTIONS
+        )
 
 
 if __name__ == "__main__":

@@ -1,15 +1,20 @@
-"""The chat UI without a model: rendering, event routing, history, errors, start-up."""
+"""The app without a model: chat rendering, event routing, history, errors, the eval tab, start-up."""
 
 from __future__ import annotations
 
+import json
 import logging
 from pathlib import Path
 
 import gradio as gr
 import pytest
+from fakes import HashingEmbedder
 
 import app
+import evals
+import ingest
 import rag
+import ui_render
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -75,6 +80,23 @@ class BrokenPipeline:
         raise RuntimeError("qdrant went away")
 
 
+def write_jsonl(path: Path, rows: list[dict]) -> Path:
+    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+    return path
+
+
+#: Questions over ``MINI_DOCS`` of conftest (the ``mini_corpus`` fixture).
+EVAL_QUESTIONS = [
+    {"qid": "e1", "kind": "factoid", "question": "Tổ hòa giải có từ bao nhiêu hòa giải viên trở lên?",
+     "gold_doc_ids": ["test:hoa-giai"], "gold_quotes": ["Tổ hòa giải có từ 03 hòa giải viên trở lên"]},
+    {"qid": "e2", "kind": "no_diacritics", "question": "chu tich xa tiep cong dan may ngay mot tuan",
+     "gold_doc_ids": ["test:tiep-dan"]},
+    {"qid": "e3", "kind": "factoid", "question": "Hội nghị thôn được tổ chức mấy lần một năm?",
+     "gold_doc_ids": ["test:hop-dan"]},
+    {"qid": "e4", "kind": "unanswerable", "question": "Giá vé máy bay đi Đà Nẵng tuần sau là bao nhiêu đô la?"},
+]
+
+
 def _last(events):
     events = list(events)
     assert events, "respond yielded nothing"
@@ -85,7 +107,7 @@ def _last(events):
 
 
 def test_sources_show_title_number_date_section_and_quote():
-    md = app.render_sources(ANSWER)
+    md = ui_render.render_sources(ANSWER)
     assert "[1]" in md
     assert "Quy chế phối hợp công tác (Tài liệu mẫu)" in md
     assert "01/QCPH-UBND-MTTQ" in md
@@ -97,38 +119,38 @@ def test_sources_show_title_number_date_section_and_quote():
 
 
 def test_citation_line_names_the_section_the_way_drafts_do():
-    assert app.citation_line(CITATION) == (
+    assert ui_render.citation_line(CITATION) == (
         "Theo khoản 1 Điều 8 Quy chế phối hợp công tác (Tài liệu mẫu) số 01/QCPH-UBND-MTTQ ngày 05/03/2026 "
         "của Ủy ban nhân dân xã Hòa Bình Mẫu"
     )
     plan = rag.Citation(2, PLAN.doc_id, PLAN.title, PLAN.number, PLAN.date, "…", section="mục II.3")
-    assert app.citation_line(plan).startswith("Theo mục II.3 Kế hoạch công tác dân vận năm 2026")
+    assert ui_render.citation_line(plan).startswith("Theo mục II.3 Kế hoạch công tác dân vận năm 2026")
     item = rag.Citation(3, "d", "Kế hoạch X", "", "01/02/2026", "…")
-    assert app.citation_line(item) == "Theo Kế hoạch X ngày 01/02/2026"
+    assert ui_render.citation_line(item) == "Theo Kế hoạch X ngày 01/02/2026"
     # Law units carry the article in their title already: do not say it twice.
     law = rag.Citation(4, "d", "Dân chủ ở cơ sở – Điều 11. Công khai", "10/2022/QH15", "", "…", section="Điều 11")
-    assert app.citation_line(law) == "Theo Dân chủ ở cơ sở – Điều 11. Công khai số 10/2022/QH15"
+    assert ui_render.citation_line(law) == "Theo Dân chủ ở cơ sở – Điều 11. Công khai số 10/2022/QH15"
 
 
 def test_document_text_is_shown_literally_not_as_markdown():
     weird = rag.Citation(1, "d", "Tiêu đề *đậm* [x]", "1/2026", "", "1. Điểm *a* <b>đậm</b>\n- gạch đầu dòng")
-    md = app.render_sources(rag.Answer("q", "t [1]", (weird,), (), False, 1.0))
+    md = ui_render.render_sources(rag.Answer("q", "t [1]", (weird,), (), False, 1.0))
     assert "Tiêu đề \\*đậm\\* \\[x\\]" in md
     assert "> 1\\. Điểm \\*a\\* \\<b\\>đậm\\</b\\>" in md
     assert "> \\- gạch đầu dòng" in md
 
 
 def test_refusal_shows_the_refusal_and_the_nearest_documents_once_each():
-    md = app.render_sources(REFUSAL)
+    md = ui_render.render_sources(REFUSAL)
     assert rag.REFUSAL_TEXT in md
     assert md.count(RULES.title) == 1 and PLAN.title in md
     assert md.index(RULES.title) < md.index(PLAN.title)
     assert "15-KH/BDVTU" in md
-    assert app.citations_text(REFUSAL) == ""
+    assert ui_render.citations_text(REFUSAL) == ""
 
 
 def test_chat_text_lists_sources_and_history_drops_them_again():
-    shown = app.chat_text(ANSWER)
+    shown = ui_render.chat_text(ANSWER)
     assert shown.startswith(ANSWER.text)
     assert "01/QCPH-UBND-MTTQ" in shown
     history = [
@@ -143,7 +165,7 @@ def test_chat_text_lists_sources_and_history_drops_them_again():
 
 def test_chat_text_does_not_repeat_a_source_the_answer_already_names():
     named = rag.Answer("q", f"Theo {CITATION.label()}: {QUOTE} [1]", (CITATION,), HITS, False, 0.8)
-    assert app.chat_text(named) == named.text
+    assert ui_render.chat_text(named) == named.text
 
 
 # --- the handler ------------------------------------------------------------------
@@ -160,7 +182,7 @@ def test_respond_routes_events_to_chat_sources_and_copy_box():
     assert chat[0] == {"role": "user", "content": "hop lien tich bao lau mot lan"}
     assert chat[1]["role"] == "assistant" and chat[1]["content"].startswith(ANSWER.text)
     assert QUOTE in sources and "01/QCPH-UBND-MTTQ" in sources
-    assert cites == "[1] " + app.citation_line(CITATION)
+    assert cites == "[1] " + ui_render.citation_line(CITATION)
     assert box == ""
     assert any("Đã tìm thấy 3 đoạn văn bản trong 2 tài liệu" in e[1] for e in events)
 
@@ -217,6 +239,121 @@ def test_an_empty_question_does_not_reach_the_pipeline():
     assert chat == [] and pipe.calls == []
 
 
+# --- the eval tab ------------------------------------------------------------------
+
+
+@pytest.fixture
+def questions(tmp_path) -> Path:
+    return write_jsonl(tmp_path / "questions.jsonl", EVAL_QUESTIONS)
+
+
+def test_evaluation_shows_the_metrics_of_the_run_and_offers_the_report(settings, store, questions, mini_corpus):
+    events = []
+    summary, files = app.run_evaluation(evals.run_eval, settings, str(questions), str(mini_corpus), None,
+                                        events.append, store=store, embedder=HashingEmbedder())
+
+    report, metrics_file = map(Path, files)
+    assert (report.name, metrics_file.name) == ("report.html", "metrics.json")
+    assert report.is_file() and report.parent.parent == settings.data_dir / "runs"
+    assert report.parent.name.endswith("-questions") and report.parent.name in summary
+    metrics = json.loads(metrics_file.read_text(encoding="utf-8"))
+    assert "4 câu hỏi: 3 câu có đáp án trong tài liệu, 1 câu ngoài tài liệu." in summary
+    for section, key, label, meaning in ui_render.EVAL_METRICS:
+        shown = ui_render.format_metric(section, key, metrics[section][key])
+        assert f"| {label} | **{shown}** | {meaning} |" in summary
+    # Four documents, all retrieved: every answerable question has its document in the top 10.
+    assert "| Văn bản đúng trong 10 kết quả đầu (Recall@10) | **100,0%** |" in summary
+    # One row per kind, with its question count; retrieval is not measured on unanswerable questions.
+    assert "| Hỏi dữ kiện (factoid) | 2 | " in summary and "| Gõ không dấu (no\\_diacritics) | 1 | " in summary
+    unanswerable = next(line for line in summary.splitlines() if line.startswith("| Ngoài tài liệu"))
+    refusal = metrics["by_kind"]["unanswerable"]["answer"]["refusal_accuracy"]
+    refused = ui_render.format_metric("answer", "refusal_accuracy", refusal)
+    assert unanswerable.startswith("| Ngoài tài liệu (unanswerable) | 1 | — | — | — | " + refused)
+    assert "Traceback" not in summary
+    assert events[-1] == rag.Progress("questions", 4, 4, "e4")
+    # The uploaded corpus went to the eval store under data_dir/evals, not into the app's store.
+    config = json.loads((report.parent / "config.json").read_text(encoding="utf-8"))
+    assert config["collection"].startswith("eval_") and not store.exists(config["collection"])
+    assert (settings.data_dir / "evals").is_dir()
+
+
+def test_evaluation_without_a_corpus_uses_the_app_index_and_explains_a_missing_one(settings, store, questions,
+                                                                                      mini_corpus):
+    embedder = HashingEmbedder()
+    summary, files = app.run_evaluation(evals.run_eval, settings, str(questions), None, None,
+                                        store=store, embedder=embedder)
+    assert files == [] and summary.startswith("**Không chạy được đánh giá.**")
+    assert app.INPUT_PROBLEM in summary and f"No index {settings.collection!r} to evaluate" in summary
+    assert not any((settings.data_dir / "runs").iterdir())  # no empty run folder left behind
+
+    ingest.sync(settings, [mini_corpus], store=store, embedder=embedder)
+    summary, files = app.run_evaluation(evals.run_eval, settings, str(questions), None, 2.0,
+                                        store=store, embedder=embedder)
+    assert "2 câu hỏi: 2 câu có đáp án" in summary  # the limit
+    config = json.loads((Path(files[0]).parent / "config.json").read_text(encoding="utf-8"))
+    assert config["collection"] == settings.collection and config["limit"] == 2
+
+
+def test_a_malformed_dataset_line_is_named_in_vietnamese(settings, store, tmp_path, mini_corpus):
+    upload = tmp_path / "gradio" / "0a1b2c"  # Gradio keeps the file name in a temporary folder
+    upload.mkdir(parents=True)
+    bad = upload / "cau_hoi.jsonl"
+    bad.write_text(json.dumps(EVAL_QUESTIONS[0], ensure_ascii=False) + "\n\n{\"qid\": \"x\", oops}\n"
+                   + json.dumps({"qid": "y"}) + "\n", encoding="utf-8")
+    summary, files = app.run_evaluation(evals.run_eval, settings, str(bad), str(mini_corpus), None,
+                                        store=store, embedder=HashingEmbedder())
+    assert files == []
+    assert summary.startswith("**Không chạy được đánh giá.** " + app.DATASET_PROBLEM)
+    assert "cau_hoi.jsonl:3: not valid JSON" in summary
+    assert 'cau_hoi.jsonl:4: "question" is missing or empty' in summary
+    assert str(upload) not in summary and "Traceback" not in summary
+    assert not (settings.data_dir / "evals").exists()  # nothing was indexed for a broken dataset
+
+
+def test_a_busy_eval_store_and_an_unexpected_failure_are_shown_in_vietnamese(settings, store, questions,
+                                                                             mini_corpus, caplog):
+    # The CLI holds the eval store (a run in progress) while the tab starts one.
+    with rag.open_store(settings.replace(data_dir=settings.data_dir / "evals")):
+        summary, files = app.run_evaluation(evals.run_eval, settings, str(questions), str(mini_corpus), None,
+                                            store=store, embedder=HashingEmbedder())
+    assert files == [] and app.EVAL_BLOCKED in summary and "is in use by another process" in summary
+
+    def broken(*args, **kwargs):
+        raise OSError("No space left on device")
+
+    with caplog.at_level(logging.ERROR, logger="danvan.app"):
+        summary, files = app.run_evaluation(broken, settings, str(questions))
+    assert files == [] and app.EVAL_FAILED in summary and "OSError: No space left on device" in summary
+    assert "Traceback" not in summary
+    assert any(r.exc_info for r in caplog.records if r.name == "danvan.app")
+
+
+def test_no_dataset_asks_for_one():
+    assert app.run_evaluation(evals.run_eval, rag.Settings.from_env(), None) == (app.NO_DATASET, [])
+
+
+def test_progress_events_label_each_stage_for_the_bar():
+    calls = []
+    report = app.progress_events(lambda progress, desc=None, unit="steps": calls.append((progress, desc, unit)))
+    report(rag.Progress("embed", 3, 10))
+    report(rag.Progress("questions", 2, 4, "q2"))
+    report(rag.Progress("load", 0, 0))  # nothing to count yet
+    assert calls == [((3, 10), "Lập chỉ mục", "đoạn"), ((2, 4), "Chạy câu hỏi", "câu")]
+
+
+def test_format_metric_and_null_metrics():
+    assert ui_render.format_metric("answer", "false_refusal_rate", 0.0) == "0,0%"
+    assert ui_render.format_metric("latency_ms", "p50", 1234.4) == "1234 ms"
+    metrics = {"n": 2, "n_answerable": 2, "retrieval": dict.fromkeys(["recall@1", "recall@10", "mrr@10"], 1.0),
+               "answer": {"refusal_accuracy": None, "false_refusal_rate": 0.5, "citation_precision": 1.0,
+                          "quote_recall": None},
+               "latency_ms": {"p50": 3.0, "p95": 4.0}, "by_kind": {}}
+    md = ui_render.render_eval_summary(metrics, name="thử *nghiệm*")
+    assert "### Kết quả đánh giá: thử \\*nghiệm\\*" in md
+    assert "| Từ chối đúng | **—** |" in md and "—: không có câu hỏi nào để tính chỉ số này" in md
+    assert "Theo loại câu hỏi" not in md
+
+
 # --- the app ---------------------------------------------------------------------
 
 
@@ -229,6 +366,19 @@ def test_build_app_needs_no_model():
     texts = str(blocks.config)
     assert "Nguồn trích dẫn" in texts and app.TITLE in texts
     assert any(q.isascii() for q in app.EXAMPLES), "one example question is typed without diacritics"
+    # The chat comes first; without an evaluator the eval tab says so and offers no inputs.
+    assert [t.label for t in blocks.blocks.values() if isinstance(t, gr.Tab)] == ["Hỏi đáp", "Đánh giá"]
+    assert app.EVAL_UNAVAILABLE in texts
+    assert not [c for c in blocks.blocks.values() if isinstance(c, gr.File)]
+
+
+def test_build_app_with_an_evaluator_has_the_eval_inputs(settings, store):
+    blocks = app.build_app(ScriptedPipeline(), evaluate=app.evaluator(settings, store, HashingEmbedder()))
+    files = {c.elem_id: c for c in blocks.blocks.values() if isinstance(c, gr.File)}
+    assert set(files) == {"eval-dataset", "eval-corpus", "eval-files"}
+    assert ".txt" in files["eval-corpus"].file_types and not files["eval-files"].interactive
+    texts = str(blocks.config)
+    assert "Chạy đánh giá" in texts and "Giới hạn số câu" in texts and app.EVAL_UNAVAILABLE not in texts
 
 
 def test_console_progress_draws_one_bar_per_stage(capsys):
@@ -243,16 +393,21 @@ def test_console_progress_draws_one_bar_per_stage(capsys):
 
 def test_main_indexes_the_sample_corpus_and_serves_a_real_pipeline(monkeypatch, tmp_path, capsys):
     """Start-up with everything real (settings, loader, chunker, store, answerer) but the embedder."""
-    from fakes import HashingEmbedder
-
     monkeypatch.chdir(ROOT)  # corpus_dir defaults to ./corpus
     monkeypatch.setenv("DANVAN_QDRANT_URL", ":memory:")
     monkeypatch.setattr(rag, "load_embedder", lambda settings: HashingEmbedder())
     served, launched = [], {}
 
-    def build_and_ask(pipeline):
+    dataset = write_jsonl(tmp_path / "sample_questions.jsonl", [
+        {"qid": "s1", "question": "Ủy ban nhân dân xã phải công khai thông tin chậm nhất bao nhiêu ngày?",
+         "gold_quotes": ["chậm nhất là 05 ngày làm việc"]},
+    ])
+
+    def build_and_ask(pipeline, evaluate):
         question = "Ủy ban nhân dân xã phải công khai thông tin chậm nhất bao nhiêu ngày?"
         served.append(_last(app.respond(pipeline, question, [])))
+        # The eval tab without a corpus evaluates the app's own (in-memory) index.
+        served.append(evaluate(str(dataset), None, None, None))
         return gr.Blocks()
 
     monkeypatch.setattr(app, "build_app", build_and_ask)
@@ -262,7 +417,9 @@ def test_main_indexes_the_sample_corpus_and_serves_a_real_pipeline(monkeypatch, 
     assert launched["server_name"] == "127.0.0.1" and launched["server_port"] == 7860
     assert (tmp_path / "data" / "logs" / "app.log").is_file()
     assert "Lập chỉ mục" in capsys.readouterr().err  # the ingest progress bar
-    [(chat, sources, cites, _)] = served
+    [(chat, sources, cites, _), (summary, files)] = served
+    assert "1 câu hỏi: 1 câu có đáp án" in summary and [Path(f).name for f in files] == ["report.html", "metrics.json"]
+    assert launched["allowed_paths"] == [str(tmp_path / "data" / "runs")]
     assert "05 ngày làm việc" in chat[-1]["content"]
     assert "01/QCPH-UBND-MTTQ" in sources and "Tài liệu mẫu" in sources
     assert "Theo khoản 1 Điều 4 Quy chế phối hợp công tác" in cites

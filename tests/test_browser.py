@@ -1,8 +1,10 @@
 """The chat in a real browser: Debian chromium, driven by playwright, against the real app UI.
 
-The app runs in a subprocess with the scripted pipeline of ``test_app`` (no model), so
-this checks what a user sees: the typed question goes in, the answer and the quoted
-passage come out, and a follow-up carries the conversation.
+The app runs in a subprocess with the scripted pipeline of ``test_app`` (no model) and,
+for the "Đánh giá" tab, the real eval runner with the hashing embedder and a store under
+the test's data dir. This checks what a user sees: the typed question goes in, the answer
+and the quoted passage come out, a follow-up carries the conversation, and an uploaded
+question set comes back as a table of metrics with the report to download.
 """
 
 from __future__ import annotations
@@ -32,11 +34,13 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 SCREENSHOT_COPY = Path("/tmp/app_screenshot.png")
+EVAL_SCREENSHOT_COPY = Path("/tmp/app_eval.png")
 
 LAUNCHER = """
 import json, sys
 sys.path[:0] = [{root!r}, {tests!r}]
-import app
+import app, rag
+from fakes import HashingEmbedder
 from test_app import ScriptedPipeline
 
 class Recording(ScriptedPipeline):
@@ -45,7 +49,9 @@ class Recording(ScriptedPipeline):
             f.write(json.dumps([question, [[t.role, t.content] for t in history]], ensure_ascii=False) + "\\n")
         yield from super().run(question, history)
 
-app.build_app(Recording()).launch(server_name="127.0.0.1", server_port={port}, **app.LAUNCH_OPTIONS)
+settings = rag.Settings.from_env()  # DANVAN_DATA_DIR: the test's tmp_path
+evaluate = app.evaluator(settings, rag.open_store(settings), HashingEmbedder())
+app.build_app(Recording(), evaluate=evaluate).launch(server_name="127.0.0.1", server_port={port}, **app.LAUNCH_OPTIONS)
 """
 
 
@@ -180,6 +186,43 @@ def test_example_question_fills_the_textbox(served_app, page):
     unaccented = next(q for q in app.EXAMPLES if q.isascii())
     page.get_by_text(unaccented).first.click()
     expect(page.locator("#question textarea")).to_have_value(unaccented)
+
+
+def test_eval_tab_runs_an_uploaded_question_set_and_shows_the_metrics(served_app, page, tmp_path, mini_corpus):
+    from playwright.sync_api import expect
+    from test_app import EVAL_QUESTIONS, write_jsonl
+
+    import ui_render
+
+    url, _ = served_app
+    (tmp_path / "upload").mkdir()
+    dataset = write_jsonl(tmp_path / "upload" / "cau_hoi.jsonl", EVAL_QUESTIONS)
+    page.goto(url, wait_until="load")
+    page.locator("#question textarea").wait_for(state="visible", timeout=30_000)
+    page.get_by_role("tab", name="Đánh giá").click()
+
+    page.locator("#eval-dataset input[type=file]").set_input_files(str(dataset))
+    page.locator("#eval-corpus input[type=file]").set_input_files(str(mini_corpus))
+    # Uploaded when the file offers its download link (Gradio shows the name as "cau_hoi .jsonl").
+    expect(page.locator("#eval-dataset a[href$='/cau_hoi.jsonl']")).to_be_visible(timeout=30_000)
+    expect(page.locator("#eval-corpus a[href$='/mini.jsonl']")).to_be_visible(timeout=30_000)
+    page.locator("#eval-run").click()
+
+    result = page.locator("#eval-result")
+    expect(result).to_contain_text("Kết quả đánh giá", timeout=90_000)
+    expect(result).to_contain_text("4 câu hỏi: 3 câu có đáp án trong tài liệu, 1 câu ngoài tài liệu.")
+    [run] = (tmp_path / "data" / "runs").iterdir()
+    metrics = json.loads((run / "metrics.json").read_text(encoding="utf-8"))
+    for section, key, label, _ in ui_render.EVAL_METRICS:
+        row = result.locator("tr", has_text=label).first
+        expect(row).to_contain_text(ui_render.format_metric(section, key, metrics[section][key]))
+    expect(result.locator("tr", has_text="Ngoài tài liệu (unanswerable)")).to_contain_text("1")
+    expect(page.locator("#eval-files a[href$='/report.html']")).to_be_visible()
+    expect(page.locator("#eval-files a[href$='/metrics.json']")).to_be_visible()
+
+    shot = tmp_path / "eval.png"
+    page.screenshot(path=str(shot), full_page=True)
+    shutil.copyfile(shot, EVAL_SCREENSHOT_COPY)
 
 
 @pytest.mark.model
