@@ -32,40 +32,49 @@ def _suffix(path: Path) -> str | None:
     return next((s for s in SUFFIXES if name.endswith(s)), None)
 
 
-def corpus_files(paths: Iterable[Path]) -> list[Path]:
-    """Every readable corpus file under ``paths`` (files are taken as given).
-
-    Raises:
-        InputError: a path does not exist, or a file given by name has an unsupported type.
-    """
-    files: list[Path] = []
+def _walk(paths: Iterable[Path]) -> list[tuple[Path, str]]:
+    """``(file, name)`` of every corpus file; ``name`` is relative to the folder it was found in."""
+    found: list[tuple[Path, str]] = []
     for path in map(Path, paths):
         if path.is_dir():
             for child in sorted(p for p in path.rglob("*") if p.is_file()):
+                relative = child.relative_to(path)
                 if _suffix(child) and child.name.lower() not in _SKIP_NAMES and not any(
-                    part.startswith(".") for part in child.relative_to(path).parts
+                    part.startswith(".") for part in relative.parts
                 ):
-                    files.append(child)
+                    found.append((child, relative.as_posix()))
         elif path.is_file():
             if not _suffix(path):
                 raise InputError(
                     f"{path}: unsupported file type. Supported: {', '.join(SUFFIXES)} "
                     f"(convert the file to one of these, e.g. save a .docx as .txt in UTF-8)."
                 )
-            files.append(path)
+            found.append((path, path.name))
         else:
             raise InputError(f"{path}: no such file or folder. Check the path.")
-    return files
+    return found
+
+
+def corpus_files(paths: Iterable[Path]) -> list[Path]:
+    """Every readable corpus file under ``paths`` (files are taken as given).
+
+    Raises:
+        InputError: a path does not exist, or a file given by name has an unsupported type.
+    """
+    return [file for file, _ in _walk(paths)]
 
 
 def load_documents(paths: Iterable[Path]) -> Iterator[Document]:
-    """Documents of every file under ``paths``, in a stable order."""
-    for file in corpus_files(paths):
-        suffix = _suffix(file)
-        if suffix in (".jsonl", ".jsonl.gz"):
+    """Documents of every file under ``paths``, in a stable order.
+
+    A ``.txt``/``.md`` file's doc id is ``file:`` plus its path inside the folder given
+    (``file:2026/ke-hoach.md``), so equal file names in two subfolders stay apart.
+    """
+    for file, name in _walk(paths):
+        if _suffix(file) in (".jsonl", ".jsonl.gz"):
             yield from _read_jsonl(file)
         else:
-            yield _read_text(file)
+            yield _read_text(file, name)
 
 
 def _open_text(path: Path) -> str:
@@ -114,10 +123,10 @@ def _read_jsonl(path: Path) -> Iterator[Document]:
         )
 
 
-def _read_text(path: Path) -> Document:
+def _read_text(path: Path, name: str) -> Document:
     text = clean(_open_text(path))
     if not text:
         raise InputError(f"{path}: the file is empty. Remove it or add text.")
     title = next(line for line in text.split("\n") if line.strip()).lstrip("#").strip()
-    return Document(doc_id=f"file:{path.name}", title=title, text=text, source=str(path),
+    return Document(doc_id=f"file:{name}", title=title, text=text, source=str(path),
                     doc_type="Tài liệu")

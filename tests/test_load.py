@@ -56,3 +56,10 @@ def test_missing_text_and_wrong_encoding_and_missing_path(tmp_path):
 def _touch(path):
     path.write_bytes(b"")
     return path
+
+
+def test_text_files_in_subfolders_keep_distinct_ids(tmp_path):
+    for sub in ("2025", "2026"):
+        (tmp_path / sub).mkdir()
+        (tmp_path / sub / "ke-hoach.md").write_text(f"# Kế hoạch {sub}\nNội dung.", encoding="utf-8")
+    assert [d.doc_id for d in load_documents([tmp_path])] == ["file:2025/ke-hoach.md", "file:2026/ke-hoach.md"]
