@@ -52,6 +52,12 @@ class SentenceTransformerEmbedder:
             raise ImportError(
                 "sentence-transformers is missing: pip install -e . (see README)"
             ) from exc
+        try:  # the per-tensor "Loading weights" bar is noise in an app's console
+            from transformers.utils import logging as hf_logging
+
+            hf_logging.disable_progress_bar()
+        except ImportError:  # pragma: no cover
+            pass
         self.name = name or str(model)
         self._model = SentenceTransformer(str(model), device=device)
         get_dim = getattr(self._model, "get_embedding_dimension", None) or self._model.get_sentence_embedding_dimension
