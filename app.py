@@ -436,7 +436,7 @@ def main() -> None:
         raise SystemExit(f"error: {exc}") from None
     log_file = configure_logging(settings)
     log.info("data dir %s; log file %s", settings.data_dir, log_file)
-    log.info("loading the embedding model %s (the first run converts it, about a minute)", settings.embed_model)
+    log.info("loading the embedding model %s (the first run converts it, a few seconds)", settings.embed_model)
     embedder = rag.load_embedder(settings)
     with rag.open_store(settings) as store:
         progress = ConsoleProgress()

@@ -13,7 +13,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from rag.text import has_diacritics, locate, sentences, strip_accents, syllables
+from rag.text import has_diacritics, locate, normalize, sentences, strip_accents, syllables
 from rag.types import Answer, Citation, Hit, Turn
 
 REFUSAL_TEXT = "Không tìm thấy thông tin này trong tài liệu đã nạp."
@@ -83,6 +83,27 @@ def missing_specifics(question: str, hits: Sequence[Hit]) -> set[str]:
     return {t for t in wanted if _key(t, accented) not in seen}
 
 
+# What kind of answer a question wants, and how a sentence that has one looks.
+_WANTS_WHEN = re.compile(r"\b(khi nao|bao gio|bao lau|thoi han|han chot|ngay nao|thoi gian|thoi hieu|luc nao|cham nhat|truoc ngay)\b")
+_WANTS_COUNT = re.compile(r"\b(bao nhieu|may|so luong|ty le|muc)\b")
+_HAS_TIME = re.compile(r"\d|\b(ngay|thang|nam|quy|tuan|gio|hang nam|dinh ky)\b")
+_HAS_COUNT = re.compile(r"\d|\b(mot|hai|ba|bon|nam|sau|bay|tam|chin|muoi|tram|nghin|mot nua|phan)\b")
+
+
+def answer_type(question: str) -> re.Pattern | None:
+    """The pattern a sentence must match to answer the question's kind ("when", "how many").
+
+    >>> answer_type("Thời hạn khiếu nại là bao lâu?") is _HAS_TIME
+    True
+    """
+    bare = strip_accents(normalize(question)).lower()
+    if _WANTS_WHEN.search(bare):
+        return _HAS_TIME
+    if _WANTS_COUNT.search(bare):
+        return _HAS_COUNT
+    return None
+
+
 def question_terms(question: str) -> tuple[list[str], bool]:
     """Content syllables of a question, compared accented only if it has accents."""
     accented = has_diacritics(question)
@@ -97,11 +118,13 @@ class ExtractiveAnswerer:
     True
     """
 
-    def __init__(self, max_sentences: int = 2, refusal_threshold: float = 0.22, passages: int = 5, must_match: int = 3, rank_decay: float = 0.5) -> None:
+    def __init__(self, max_sentences: int = 2, refusal_threshold: float = 0.22, passages: int = 5, must_match: int = 3, rank_decay: float = 0.5, type_penalty: float = 0.7, phrase_weight: float = 0.5) -> None:
         self.max_sentences = max_sentences
         self.refusal_threshold = refusal_threshold
         self.passages = passages
         self.rank_decay = rank_decay  # how much a lower-ranked passage's sentences are discounted
+        self.phrase_weight = phrase_weight  # weight of each question word pair found in order
+        self.type_penalty = type_penalty  # score factor of a sentence that lacks the wanted number/date
         self.must_match = must_match  # named numbers/years must appear in one of this many top passages
 
     def answer(self, question: str, hits: Sequence[Hit], history: Sequence[Turn] = ()) -> Answer:
@@ -110,7 +133,7 @@ class ExtractiveAnswerer:
             return self._refuse(question, hits, 0.0)
         terms, accented = question_terms(question)
         top = list(hits[: self.passages])
-        scored = self._score(terms, accented, top)
+        scored = self._score(terms, accented, top, answer_type(question))
         best = max(scored, key=lambda s: s.score, default=None)
         evidence = max((s.coverage for s in scored), default=0.0)
         if best is None or evidence < self.refusal_threshold:
@@ -130,7 +153,7 @@ class ExtractiveAnswerer:
 
     # -- scoring -------------------------------------------------------------
 
-    def _score(self, terms: list[str], accented: bool, hits: list[Hit]) -> list[_Scored]:
+    def _score(self, terms: list[str], accented: bool, hits: list[Hit], wants: re.Pattern | None = None) -> list[_Scored]:
         if not terms or not hits:
             return []
         unique = list(dict.fromkeys(terms))
@@ -138,7 +161,7 @@ class ExtractiveAnswerer:
         words_of = {id(h): {_key(w, accented) for w in syllables(h.chunk.title + " " + h.chunk.text)} for h in hits}
         # Rarer among the retrieved passages = more telling; +1 keeps every weight > 0.
         weight = {t: math.log(1 + (len(hits) + 1) / (1 + sum(t in words_of[id(h)] for h in hits))) + 0.2 for t in unique}
-        total = sum(weight.values()) + 0.5 * len(bigrams)
+        total = sum(weight.values()) + self.phrase_weight * len(bigrams)
         out = []
         for hit in hits:
             context = {_key(w, accented) for w in syllables(hit.chunk.title + " " + hit.chunk.section)}
@@ -150,9 +173,12 @@ class ExtractiveAnswerer:
                 # A term in the passage's title or heading half-counts for its sentences.
                 covered = sum(weight[t] * (1.0 if t in have else 0.5 if t in context else 0.0) for t in unique)
                 pairs = {f"{a} {b}" for a, b in zip(words, words[1:])}
-                covered += 0.5 * len(bigrams & pairs)
+                covered += self.phrase_weight * len(bigrams & pairs)
                 rank_prior = 1.0 / (1.0 + self.rank_decay * (hit.rank - 1))
-                out.append(_Scored(hit, start, end, covered / total, covered / total * rank_prior))
+                # A "how many"/"when" question is answered by a sentence with a number or a date.
+                bare = " ".join(strip_accents(w) for w in words).replace("mot so", "")  # "một số" counts nothing
+                fits = 1.0 if wants is None or wants.search(bare) else self.type_penalty
+                out.append(_Scored(hit, start, end, covered / total, covered / total * rank_prior * fits))
         return out
 
     # -- composing -----------------------------------------------------------

@@ -64,3 +64,17 @@ def test_a_named_document_number_or_year_missing_from_the_evidence_is_refused():
     # the year of the document's date counts; article numbers and counts in the question do not
     dated = _hit("e", "Điều 9. Thời hiệu khiếu nại là 90 ngày.", 1, number="02/2011/QH13")
     assert not ExtractiveAnswerer().answer("Điều 12 Luật Khiếu nại 2026 quy định thời hiệu khiếu nại bao lâu?", [dated]).refused
+
+
+def test_a_how_many_question_prefers_the_sentence_with_a_number():
+    from rag.answer import answer_type
+
+    assert answer_type("mỗi xã phải đăng ký bao nhiêu mô hình") is not None
+    assert answer_type("Thời hạn khiếu nại là bao lâu?") is not None
+    assert answer_type("Ai chủ trì hội nghị?") is None
+    hits = [
+        _hit("report", "Một số mô hình dân vận khéo đăng ký còn chung chung ở mỗi xã.", 1, title="Báo cáo mẫu"),
+        _hit("plan", "Mỗi xã đăng ký ít nhất 02 mô hình dân vận khéo.", 2, title="Kế hoạch mẫu"),
+    ]
+    answer = ExtractiveAnswerer().answer("mỗi xã phải đăng ký bao nhiêu mô hình dân vận khéo", hits)
+    assert answer.citations[0].doc_id == "plan" and "02 mô hình" in answer.text
