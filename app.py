@@ -428,14 +428,23 @@ def configure_logging(settings: rag.Settings) -> Path:
 
 def main() -> None:
     """Prepare the model, index ``corpus/`` if needed, and serve the chat and evaluation on 127.0.0.1."""
-    import ingest
-
     try:
         settings = rag.Settings.from_env()
     except rag.SettingsError as exc:
         raise SystemExit(f"error: {exc}") from None
     log_file = configure_logging(settings)
     log.info("data dir %s; log file %s", settings.data_dir, log_file)
+    try:
+        serve(settings)
+    except rag.DanvanError as exc:  # a bad corpus file, a locked store: the message names the fix
+        log.error("%s", exc)
+        raise SystemExit(f"error: {exc}") from None
+
+
+def serve(settings: rag.Settings) -> None:
+    """Load the model, sync the corpus folder into the index, and serve until stopped."""
+    import ingest
+
     log.info("loading the embedding model %s (the first run converts it, a few seconds)", settings.embed_model)
     embedder = rag.load_embedder(settings)
     with rag.open_store(settings) as store:

@@ -429,3 +429,14 @@ def test_main_reports_a_bad_setting_with_the_fix(monkeypatch):
     monkeypatch.setenv("DANVAN_TOPK", "5")
     with pytest.raises(SystemExit, match="DANVAN_TOP_K"):
         app.main()
+
+
+def test_a_bad_corpus_file_stops_the_app_with_the_file_and_the_fix(tmp_path, monkeypatch):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "bad.jsonl").write_text('{"doc_id": "a", "text": "ok"}\n{broken\n', encoding="utf-8")
+    monkeypatch.setenv("DANVAN_CORPUS_DIR", str(corpus))
+    monkeypatch.setenv("DANVAN_QDRANT_URL", ":memory:")
+    monkeypatch.setattr(rag, "load_embedder", lambda settings: HashingEmbedder())
+    with pytest.raises(SystemExit, match=r"bad\.jsonl:2: invalid JSON"):
+        app.main()
