@@ -73,8 +73,12 @@ def index_documents(
     collection: str,
     progress: ProgressFn | None = None,
     recreate: bool = False,
+    remove: Iterable[str] = (),
 ) -> tuple[int, int]:
-    """Chunk, embed and upsert ``docs``; returns ``(chunks written, stale points deleted)``."""
+    """Chunk, embed and upsert ``docs``, and drop every point of the ``remove`` doc ids.
+
+    Returns ``(chunks written, stale points deleted)``.
+    """
     stamp = _stamp(embedder)
     if recreate or not store.exists(collection):
         store.create(collection, embedder.dim, stamp)
@@ -88,6 +92,7 @@ def index_documents(
         parts = chunk_document(doc, settings.chunk_min_words, settings.chunk_max_words)
         chunks.extend(parts)
         stale.extend(pid for pid, index in existing.get(doc.doc_id, []) if index >= len(parts))
+    stale.extend(pid for doc_id in remove for pid, _ in existing.get(doc_id, []))
     store.delete_points(collection, stale)
     batch = max(1, settings.embed_batch_size)
     for i in range(0, len(chunks), batch):
@@ -160,17 +165,13 @@ def sync(
     docs = _checked_documents(paths)
     if progress:
         progress(Progress("load", len(docs), len(docs), f"{len(docs)} documents"))
-    previous = set(sources.get(key, {}).get("doc_ids", []))
+    gone = set(sources.get(key, {}).get("doc_ids", [])) - {d.doc_id for d in docs}
     written, deleted = index_documents(
         settings, docs, store=store, embedder=embedder, collection=collection,
-        progress=progress, recreate=not fresh,
+        progress=progress, recreate=not fresh, remove=gone,
     )
-    gone = previous - {d.doc_id for d in docs}
-    if gone and fresh:
-        counts = store.chunk_counts(collection)
-        store.delete_points(collection, [pid for doc_id in gone for pid, _ in counts.get(doc_id, [])])
     sources = sources if fresh else {}
     sources[key] = {"hash": digest, "documents": len(docs), "chunks": written, "doc_ids": sorted(d.doc_id for d in docs)}
     store.update_stamp(collection, sources=sources)
-    log.info("synced %s: %d documents, %d chunks (%d removed)", collection, len(docs), written, len(gone))
-    return IngestReport(collection, len(docs), written, True, digest, deleted + len(gone))
+    log.info("synced %s: %d documents, %d chunks (%d documents removed)", collection, len(docs), written, len(gone))
+    return IngestReport(collection, len(docs), written, True, digest, deleted)

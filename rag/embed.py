@@ -59,20 +59,20 @@ class SentenceTransformerEmbedder:
         except ImportError:  # pragma: no cover
             pass
         self.name = name or str(model)
+        self.query_prefix = query_prefix
+        self.passage_prefix = passage_prefix
+        self.batch_size = batch_size
         self._model = SentenceTransformer(str(model), device=device)
         get_dim = getattr(self._model, "get_embedding_dimension", None) or self._model.get_sentence_embedding_dimension
         dim = get_dim()
         self.dim = int(dim) if dim else len(self._encode(["x"], "")[0])
-        self.query_prefix = query_prefix
-        self.passage_prefix = passage_prefix
-        self.batch_size = batch_size
         self._query = lru_cache(maxsize=1024)(self._embed_query)
         log.info("embedder %s loaded (dim %d, device %s)", self.name, self.dim, device)
 
     def _encode(self, texts: list[str], prefix: str) -> list[list[float]]:
         vectors = self._model.encode(
             [prefix + t for t in texts],
-            batch_size=getattr(self, "batch_size", 32),
+            batch_size=self.batch_size,
             normalize_embeddings=True,
             convert_to_numpy=True,
             show_progress_bar=False,
