@@ -224,4 +224,7 @@ class QdrantStore:
 
 
 def _chunk(payload: Mapping[str, object]) -> Chunk:
-    return Chunk(**{k: v for k, v in payload.items() if k in _CHUNK_FIELDS})
+    values = {k: v for k, v in payload.items() if k in _CHUNK_FIELDS}
+    if "marks" in values:  # JSON payloads hold lists
+        values["marks"] = tuple((int(a), str(b)) for a, b in values["marks"])
+    return Chunk(**values)

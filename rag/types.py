@@ -38,6 +38,7 @@ class Document:
     url: str = ""
     source: str = ""  # file the document came from
     extra: Mapping[str, object] = field(default_factory=lambda: MappingProxyType({}))
+    page_starts: tuple[int, ...] = ()  # character offset where page 1, 2, ... begins (PDF); () = no pages
 
 
 @dataclass(frozen=True)
@@ -58,10 +59,47 @@ class Chunk:
     end: int = 0
     url: str = ""
     source: str = ""
+    path: str = ""  # structure path at the chunk's start: "Chương II › Điều 5 › Khoản 2 › Điểm b"
+    marks: tuple[tuple[int, str], ...] = ()  # (offset in the document, formal place from there on), ascending
+    page_start: int = 0  # 1-based pages the chunk spans (0 = the document has no pages)
+    page_end: int = 0
 
     @property
     def point_id(self) -> str:
         return point_id(self.doc_id, self.chunk_index)
+
+    def place_at(self, offset: int) -> str:
+        """The formal place ("điểm b khoản 2 Điều 3", "mục II.1") of a character of the chunk.
+
+        ``offset`` counts from the start of ``text``; "" when the structure is unknown.
+
+        >>> c = Chunk("d", 0, "Điều 3. A 1. B", start=100, marks=((100, "Điều 3"), (110, "khoản 1 Điều 3")))
+        >>> c.place_at(0), c.place_at(12)
+        ('Điều 3', 'khoản 1 Điều 3')
+        """
+        place = ""
+        for at, where in self.marks:
+            if at > self.start + offset:
+                break
+            place = where
+        return place
+
+
+@dataclass(frozen=True)
+class SearchFilter:
+    """Metadata conditions on a search; empty fields do not constrain.
+
+    ``year_from``/``year_to`` are inclusive and compare the year of the document's date.
+    """
+
+    doc_types: tuple[str, ...] = ()
+    issuers: tuple[str, ...] = ()
+    year_from: int | None = None
+    year_to: int | None = None
+    doc_ids: tuple[str, ...] = ()
+
+    def __bool__(self) -> bool:
+        return bool(self.doc_types or self.issuers or self.doc_ids or self.year_from or self.year_to)
 
 
 @dataclass(frozen=True)
