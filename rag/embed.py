@@ -89,6 +89,15 @@ class SentenceTransformerEmbedder:
         return list(self._query(text))
 
 
+def resolve_device(device: str) -> str:
+    """``auto`` becomes ``cuda`` when torch sees a GPU, else ``cpu``; other values pass through."""
+    if device != "auto":
+        return device
+    import torch
+
+    return "cuda" if torch.cuda.is_available() else "cpu"
+
+
 def load_embedder(settings: Settings) -> Embedder:
     """The embedder the settings name; builds the offline default on first use.
 
@@ -100,11 +109,15 @@ def load_embedder(settings: Settings) -> Embedder:
         from rag.e5model import ensure_e5_model
 
         model = ensure_e5_model(settings.models_path)
-    return SentenceTransformerEmbedder(
+    device = resolve_device(settings.embed_device)
+    inner = SentenceTransformerEmbedder(
         model,
         name=settings.embed_model,
-        device=settings.embed_device,
+        device=device,
         query_prefix=settings.query_prefix,
         passage_prefix=settings.passage_prefix,
-        batch_size=settings.embed_batch_size,
+        batch_size=settings.embed_batch_size if device == "cpu" else max(settings.embed_batch_size, 256),
     )
+    from rag.embed_cache import CachedEmbedder
+
+    return CachedEmbedder(inner, settings.models_path / "cache")

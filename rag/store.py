@@ -9,14 +9,15 @@ checked when it is opened.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Mapping, Sequence
+import re
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import asdict, fields
 
 from rag.config import Settings
 from rag.errors import CollectionMismatchError, DanvanError
 from rag.sparse import SPARSE_VERSION, SparseVector
 from rag.text import NORMALIZER_VERSION
-from rag.types import Chunk, Hit
+from rag.types import Chunk, Hit, SearchFilter
 
 log = logging.getLogger(__name__)
 
@@ -37,17 +38,28 @@ def collection_stamp(embedder) -> dict[str, object]:
     }
 
 
-def open_store(settings: Settings) -> QdrantStore:
-    """The store the settings describe: a server URL, ``:memory:``, or the embedded path.
+STORES = ("edge", "local", "memory", "server")
 
-    The embedded store lives in ``<data_dir>/qdrant`` and can be opened by one
-    process at a time (Qdrant's local mode locks the folder).
+
+def open_store(settings: Settings) -> QdrantStore:
+    """The store ``settings.store`` names: ``edge``, ``local``, ``memory`` or ``server``.
+
+    The embedded stores live in ``<data_dir>/qdrant`` and can be opened by one
+    process at a time (the folder is locked).
+
+    Raises:
+        DanvanError: an unknown store, a server without URL, or a folder held by another process.
     """
     from qdrant_client import QdrantClient
 
-    if settings.qdrant_url == ":memory:":
+    kind = settings.store
+    if kind not in STORES:
+        raise DanvanError(f"DANVAN_STORE={kind!r} is not a store; choose one of {', '.join(STORES)}.")
+    if kind == "memory":
         return QdrantStore(QdrantClient(location=":memory:"), ":memory:")
-    if settings.qdrant_url:
+    if kind == "server":
+        if not settings.qdrant_url:
+            raise DanvanError("DANVAN_STORE=server needs DANVAN_QDRANT_URL (e.g. http://127.0.0.1:6333).")
         client = QdrantClient(url=settings.qdrant_url, api_key=settings.qdrant_api_key or None)
         return QdrantStore(client, settings.qdrant_url)
     path = settings.qdrant_path
@@ -145,7 +157,7 @@ class QdrantStore:
                     DENSE: list(vector),
                     LEXICAL: models.SparseVector(indices=list(lex.indices), values=list(lex.values)),
                 },
-                payload=asdict(chunk),
+                payload=chunk_payload(chunk),
             )
             for chunk, vector, lex in zip(chunks, dense, sparse, strict=True)
         ]
@@ -164,6 +176,18 @@ class QdrantStore:
             if offset is None:
                 return found
 
+    def iter_payloads(self, name: str, fields: Sequence[str] | None = None) -> Iterator[dict]:
+        """Every point's payload (only ``fields`` when given), in the store's order."""
+        offset = None
+        while True:
+            points, offset = self.client.scroll(
+                name, limit=1000, offset=offset, with_payload=list(fields) if fields else True, with_vectors=False
+            )
+            for p in points:
+                yield dict(p.payload or {})
+            if offset is None:
+                return
+
     def delete_points(self, name: str, point_ids: Iterable[str]) -> None:
         from qdrant_client import models
 
@@ -180,9 +204,15 @@ class QdrantStore:
         limit: int,
         candidates: int,
         mode: str = "hybrid",
+        filter: SearchFilter | None = None,
     ) -> list[Hit]:
-        """Top ``limit`` chunks: dense, lexical, or both fused by reciprocal rank."""
+        """Top ``limit`` chunks: dense, lexical, or both fused by reciprocal rank.
+
+        ``filter`` keeps only chunks whose metadata matches (see :class:`rag.types.SearchFilter`).
+        """
         from qdrant_client import models
+
+        flt = _qdrant_filter(filter)
 
         if mode not in MODES:
             raise ValueError(f"Unknown retrieval mode {mode!r}; choose one of {', '.join(MODES)}.")
@@ -192,19 +222,22 @@ class QdrantStore:
             else None
         )
         if mode == "dense" or (mode == "hybrid" and sparse_query is None):
-            response = self.client.query_points(name, query=list(dense), using=DENSE, limit=limit, with_payload=True)
+            response = self.client.query_points(name, query=list(dense), using=DENSE, limit=limit,
+                                                query_filter=flt, with_payload=True)
         elif mode == "lexical":
             if sparse_query is None:
                 return []
-            response = self.client.query_points(name, query=sparse_query, using=LEXICAL, limit=limit, with_payload=True)
+            response = self.client.query_points(name, query=sparse_query, using=LEXICAL, limit=limit,
+                                                query_filter=flt, with_payload=True)
         else:
             response = self.client.query_points(
                 name,
                 prefetch=[
-                    models.Prefetch(query=list(dense), using=DENSE, limit=candidates),
-                    models.Prefetch(query=sparse_query, using=LEXICAL, limit=candidates),
+                    models.Prefetch(query=list(dense), using=DENSE, limit=candidates, filter=flt),
+                    models.Prefetch(query=sparse_query, using=LEXICAL, limit=candidates, filter=flt),
                 ],
                 query=models.FusionQuery(fusion=models.Fusion.RRF),
+                query_filter=flt,
                 limit=limit,
                 with_payload=True,
             )
@@ -223,8 +256,41 @@ class QdrantStore:
         self.close()
 
 
+def chunk_payload(chunk: Chunk) -> dict:
+    """The stored payload of a chunk: its fields plus ``year`` (int, 0 if unknown) for range filters.
+
+    >>> chunk_payload(Chunk("d", 0, "x", date="05/03/2026"))["year"]
+    2026
+    """
+    payload = asdict(chunk)
+    match = re.search(r"(1[89]\d\d|20\d\d)\s*$", chunk.date or "")
+    payload["year"] = int(match.group(1)) if match else 0
+    return payload
+
+
 def _chunk(payload: Mapping[str, object]) -> Chunk:
     values = {k: v for k, v in payload.items() if k in _CHUNK_FIELDS}
     if "marks" in values:  # JSON payloads hold lists
         values["marks"] = tuple((int(a), str(b)) for a, b in values["marks"])
     return Chunk(**values)
+
+
+def _qdrant_filter(flt: SearchFilter | None):
+    """A qdrant ``Filter`` for a :class:`SearchFilter` (None when it constrains nothing).
+
+    The year range is matched on the ``year`` payload key written at ingest.
+    """
+    from qdrant_client import models
+
+    if not flt:
+        return None
+    must = []
+    if flt.doc_types:
+        must.append(models.FieldCondition(key="doc_type", match=models.MatchAny(any=list(flt.doc_types))))
+    if flt.issuers:
+        must.append(models.FieldCondition(key="issuer", match=models.MatchAny(any=list(flt.issuers))))
+    if flt.doc_ids:
+        must.append(models.FieldCondition(key="doc_id", match=models.MatchAny(any=list(flt.doc_ids))))
+    if flt.year_from is not None or flt.year_to is not None:
+        must.append(models.FieldCondition(key="year", range=models.Range(gte=flt.year_from, lte=flt.year_to)))
+    return models.Filter(must=must)

@@ -394,7 +394,7 @@ def test_console_progress_draws_one_bar_per_stage(capsys):
 def test_main_indexes_the_sample_corpus_and_serves_a_real_pipeline(monkeypatch, tmp_path, capsys):
     """Start-up with everything real (settings, loader, chunker, store, answerer) but the embedder."""
     monkeypatch.chdir(ROOT)  # corpus_dir defaults to ./corpus
-    monkeypatch.setenv("DANVAN_QDRANT_URL", ":memory:")
+    monkeypatch.setenv("DANVAN_STORE", "memory")
     monkeypatch.setattr(rag, "load_embedder", lambda settings: HashingEmbedder())
     served, launched = [], {}
 
@@ -436,7 +436,7 @@ def test_a_bad_corpus_file_stops_the_app_with_the_file_and_the_fix(tmp_path, mon
     corpus.mkdir()
     (corpus / "bad.jsonl").write_text('{"doc_id": "a", "text": "ok"}\n{broken\n', encoding="utf-8")
     monkeypatch.setenv("DANVAN_CORPUS_DIR", str(corpus))
-    monkeypatch.setenv("DANVAN_QDRANT_URL", ":memory:")
+    monkeypatch.setenv("DANVAN_STORE", "memory")
     monkeypatch.setattr(rag, "load_embedder", lambda settings: HashingEmbedder())
     with pytest.raises(SystemExit, match=r"bad\.jsonl:2: invalid JSON"):
         app.main()
