@@ -67,8 +67,9 @@ class CachedEmbedder:
             vectors = self.inner.embed_passages([texts[i] for i in todo])
             rows = []
             for i, vector in zip(todo, vectors, strict=True):
-                found[keys[i]] = list(vector)
-                rows.append((keys[i], np.asarray(vector, dtype=np.float32).tobytes()))
+                as32 = np.asarray(vector, dtype=np.float32)  # what a later hit returns, so first and later agree
+                found[keys[i]] = as32.tolist()
+                rows.append((keys[i], as32.tobytes()))
             self._db.executemany("INSERT OR REPLACE INTO vectors VALUES (?, ?)", rows)
             self._db.commit()
         return [found[k] for k in keys]
