@@ -15,7 +15,7 @@ from rag.config import Settings, SettingsError
 from rag.embed import Embedder, load_embedder
 from rag.errors import CollectionMismatchError, DanvanError, InputError
 from rag.pipeline import Pipeline
-from rag.store import QdrantStore, open_store
+from rag.store import EdgeStore, QdrantStore, Store, StoreBusyError, open_store
 from rag.text import clean, normalize, strip_accents, syllables
 from rag.types import (
     Answer,
@@ -47,7 +47,10 @@ __all__ = [
     "InputError",
     "Pipeline",
     "Progress",
+    "EdgeStore",
     "QdrantStore",
+    "Store",
+    "StoreBusyError",
     "Retrieved",
     "Settings",
     "SettingsError",

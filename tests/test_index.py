@@ -66,12 +66,14 @@ def test_collection_stamp_is_checked(settings, store, embedder, mini_corpus):
     assert report.reingested and store.stamp(settings.collection)["dim"] == 64
 
 
-def test_on_disk_store_survives_reopen(settings, embedder, mini_corpus):
+@pytest.mark.parametrize("kind, folder", [("edge", "edge"), ("local", "qdrant")])
+def test_on_disk_store_survives_reopen(settings, embedder, mini_corpus, kind, folder):
     import rag
 
+    settings = settings.replace(store=kind)
     with rag.open_store(settings) as store:
         ingest.ingest_paths(settings, [mini_corpus], store=store, embedder=embedder)
         count = store.count(settings.collection)
     with rag.open_store(settings) as store:
         assert store.count(settings.collection) == count
-    assert (settings.data_dir / "qdrant").is_dir()
+    assert (settings.data_dir / folder).is_dir()
