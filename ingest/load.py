@@ -130,3 +130,50 @@ def _read_text(path: Path, name: str) -> Document:
     title = next(line for line in text.split("\n") if line.strip()).lstrip("#").strip()
     return Document(doc_id=f"file:{name}", title=title, text=text, source=str(path),
                     doc_type="Tài liệu")
+
+
+# -- the interface of ingest.sync (the full readers for PDF/DOCX/HTML and legacy encodings extend these) --
+
+from dataclasses import dataclass  # noqa: E402
+
+
+@dataclass(frozen=True)
+class Scan:
+    """Files found under some paths: readable ones as ``(file, name inside the folder)``, others with a reason."""
+
+    files: list[tuple[Path, str]]
+    unsupported: list[tuple[Path, str]]
+
+
+def scan(paths: Iterable[Path]) -> Scan:
+    """Every corpus file under ``paths``, and every other file with why it is not read.
+
+    Raises:
+        InputError: a path does not exist.
+    """
+    files: list[tuple[Path, str]] = []
+    unsupported: list[tuple[Path, str]] = []
+    for path in map(Path, paths):
+        if not path.exists():
+            raise InputError(f"{path}: no such file or folder. Check the path.")
+        children = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
+        for child in children:
+            name = child.relative_to(path).as_posix() if path.is_dir() else child.name
+            if any(part.startswith(".") for part in Path(name).parts) or child.name.lower() in _SKIP_NAMES:
+                continue
+            if _suffix(child):
+                files.append((child, name))
+            else:
+                unsupported.append((child, f"unsupported file type; supported: {', '.join(SUFFIXES)}"))
+    return Scan(files, unsupported)
+
+
+def read_file(path: Path, name: str, *, ocr: str = "off") -> list[Document]:
+    """The documents of one file (a JSONL file holds many; others one, doc id ``file:<name>``).
+
+    Raises:
+        InputError: naming the file, the reason and the fix.
+    """
+    if _suffix(path) in (".jsonl", ".jsonl.gz"):
+        return list(_read_jsonl(path))
+    return [_read_text(path, name)]
