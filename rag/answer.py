@@ -1,32 +1,30 @@
 """The extractive answerer: answers with the documents' own sentences, no LLM.
 
-It scores every sentence of the top passages by how much of the question it
-covers (question syllables and bigrams, weighted by how rare they are among the
-retrieved passages), quotes the best one or two with ``[n]`` markers, and
-refuses when no passage covers enough of the question.
+For each sentence of the top passages it measures how much of the question's key
+terms (multi-syllable terms as units, :mod:`rag.evidence`) the sentence holds, its
+passage half-counting; a "how many"/"when" question needs a number or a date in the
+quote. Sentences addressed to an assistant (:mod:`rag.guard`) are never evidence.
+It quotes the best sentence (the whole list for a list), refuses when nothing
+reaches ``refusal_threshold``, and checks its citations (:mod:`rag.cite`) before
+returning. ``refusal_threshold`` is the one calibrated setting (EVALS.md, "Answers").
 """
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from rag.text import has_diacritics, locate, normalize, sentences, strip_accents, syllables
+from rag import cite
+from rag.evidence import Terms, holds_kind, key_terms, question_kind
+from rag.guard import is_instruction, without_instructions
+from rag.text import has_diacritics, sentences, strip_accents, syllables
 from rag.types import Answer, Citation, Hit, Turn
 
 REFUSAL_TEXT = "Không tìm thấy thông tin này trong tài liệu đã nạp."
 
-# Question words and glue that say nothing about the topic (checked unaccented,
-# so "gi"/"gì" and "nao"/"nào" are both covered).
-_STOP = set(
-    strip_accents(w)
-    for w in """là của và có không được thì các những cho trong với để theo nào gì bao nhiêu mấy ai
-    đâu sao thế như vậy này đó kia khi nếu hay hoặc mà ở tại về từ đến bị do vì nên phải cần hỏi
-    cho tôi xin bác chị anh em ạ nhé ơi luật quy định điều khoản văn bản người việc một những
-    được không thế_nào làm sao bao_giờ chưa đã sẽ đang còn thì_sao hả vâng""".replace("_", " ").split()
-)
+#: Calibrated on civic_dev plus counterfactual and out-of-subject questions (EVALS.md, "Answers").
+DEFAULT_REFUSAL_THRESHOLD = 0.5
 
 
 @dataclass(frozen=True)
@@ -34,8 +32,8 @@ class _Scored:
     hit: Hit
     start: int
     end: int
-    coverage: float  # weighted share of the question this sentence covers, 0..1
-    score: float  # coverage discounted by the passage's rank: what picks the quote
+    coverage: float  # weighted share of the question's key terms this sentence (and its passage) holds, 0..1
+    score: float  # coverage discounted by the passage's rank and a missing answer kind: what picks the quote
 
     @property
     def text(self) -> str:
@@ -83,32 +81,16 @@ def missing_specifics(question: str, hits: Sequence[Hit]) -> set[str]:
     return {t for t in wanted if _key(t, accented) not in seen}
 
 
-# What kind of answer a question wants, and how a sentence that has one looks.
-_WANTS_WHEN = re.compile(r"\b(khi nao|bao gio|bao lau|thoi han|han chot|ngay nao|thoi gian|thoi hieu|luc nao|cham nhat|truoc ngay)\b")
-_WANTS_COUNT = re.compile(r"\b(bao nhieu|may|so luong|ty le|muc)\b")
-_HAS_TIME = re.compile(r"\d|\b(ngay|thang|nam|quy|tuan|gio|hang nam|dinh ky)\b")
-_HAS_COUNT = re.compile(r"\d|\b(mot|hai|ba|bon|nam|sau|bay|tam|chin|muoi|tram|nghin|mot nua|phan)\b")
-
-
-def answer_type(question: str) -> re.Pattern | None:
-    """The pattern a sentence must match to answer the question's kind ("when", "how many").
-
-    >>> answer_type("Thời hạn khiếu nại là bao lâu?") is _HAS_TIME
-    True
-    """
-    bare = strip_accents(normalize(question)).lower()
-    if _WANTS_WHEN.search(bare):
-        return _HAS_TIME
-    if _WANTS_COUNT.search(bare):
-        return _HAS_COUNT
-    return None
-
-
-def question_terms(question: str) -> tuple[list[str], bool]:
-    """Content syllables of a question, compared accented only if it has accents."""
-    accented = has_diacritics(question)
-    words = [_key(w, accented) for w in syllables(question)]
-    return [w for w in words if strip_accents(w) not in _STOP and len(w) > 1 or w.isdigit()], accented
+def refusal(question: str, hits: Sequence[Hit], evidence: float = 0.0) -> Answer:
+    """The refusal, naming up to three nearest documents so the officer can look further."""
+    seen: dict[str, str] = {}
+    for hit in hits:
+        if hit.chunk.doc_id not in seen and len(seen) < 3:
+            seen[hit.chunk.doc_id] = short_label(hit.chunk)
+    text = REFUSAL_TEXT
+    if seen:
+        text += "\nCác tài liệu gần nhất:\n" + "\n".join(f"- {label}" for label in seen.values())
+    return Answer(question, text, (), tuple(hits), True, round(min(evidence, 1.0), 4))
 
 
 class ExtractiveAnswerer:
@@ -118,26 +100,28 @@ class ExtractiveAnswerer:
     True
     """
 
-    def __init__(self, max_sentences: int = 2, refusal_threshold: float = 0.22, passages: int = 5, must_match: int = 3, rank_decay: float = 0.5, type_penalty: float = 0.7, phrase_weight: float = 0.5) -> None:
+    def __init__(self, max_sentences: int = 2, refusal_threshold: float = DEFAULT_REFUSAL_THRESHOLD, passages: int = 5,
+                 must_match: int = 3, rank_decay: float = 0.5, type_penalty: float = 0.7, pool: int = 10) -> None:
         self.max_sentences = max_sentences
         self.refusal_threshold = refusal_threshold
-        self.passages = passages
+        self.passages = passages  # top passages whose sentences may be quoted
+        self.pool = pool  # top passages that decide which runs of syllables are terms, and their rarity
         self.rank_decay = rank_decay  # how much a lower-ranked passage's sentences are discounted
-        self.phrase_weight = phrase_weight  # weight of each question word pair found in order
         self.type_penalty = type_penalty  # score factor of a sentence that lacks the wanted number/date
         self.must_match = must_match  # named numbers/years must appear in one of this many top passages
 
     def answer(self, question: str, hits: Sequence[Hit], history: Sequence[Turn] = ()) -> Answer:
-        missing = missing_specifics(question, hits[: self.must_match])
-        if missing:  # "Nghị quyết 25-NQ/TW" is not "Nghị quyết 26-NQ/TW": do not answer from the wrong one
-            return self._refuse(question, hits, 0.0)
-        terms, accented = question_terms(question)
-        top = list(hits[: self.passages])
-        scored = self._score(terms, accented, top, answer_type(question))
-        best = max(scored, key=lambda s: s.score, default=None)
-        evidence = max((s.coverage for s in scored), default=0.0)
-        if best is None or evidence < self.refusal_threshold:
-            return self._refuse(question, hits, evidence)
+        if missing_specifics(question, hits[: self.must_match]):
+            # "Nghị quyết 25-NQ/TW" is not "Nghị quyết 26-NQ/TW": do not answer from the wrong one
+            return refusal(question, hits, 0.0)
+        scored = self.score(question, hits)
+        kind = question_kind(question)
+        # A number or a date the question asks for must be in the quote itself.
+        fitting = [s for s in scored if holds_kind(kind, s.text)]
+        evidence = max((s.coverage for s in fitting), default=0.0)
+        if not fitting or evidence < self.refusal_threshold:
+            return refusal(question, hits, evidence)
+        best = max(fitting, key=lambda s: s.score)
         chosen = [best]
         for candidate in sorted(scored, key=lambda s: -s.score):
             if len(chosen) >= self.max_sentences:
@@ -145,40 +129,47 @@ class ExtractiveAnswerer:
             # Only the best passage's own document: on civic_dev a second document's sentence
             # was a correct citation 10 times in 58.
             same_doc = candidate.hit.chunk.doc_id == best.hit.chunk.doc_id
-            if candidate is not best and same_doc and candidate.score >= 0.75 * best.score:
-                if not any(c.hit is candidate.hit and c.start == candidate.start for c in chosen):
-                    chosen.append(candidate)
-        chosen = [_extend_list(s) for s in chosen]
-        return self._compose(question, hits, chosen, evidence)
+            overlaps = any(c.hit is candidate.hit and c.start < candidate.end and candidate.start < c.end for c in chosen)
+            if same_doc and not overlaps and candidate.score >= 0.75 * best.score:
+                chosen.append(candidate)
+        listing = kind == "list"
+        chosen = [whole_list(s) if listing or s.text.endswith(":") else s for s in chosen]
+        chosen = [s for i, s in enumerate(chosen)
+                  if not any(c.hit is s.hit and c.start <= s.start and s.end <= c.end for c in chosen[:i])]
+        return cite.verify(self._compose(question, hits, chosen, evidence))
 
     # -- scoring -------------------------------------------------------------
 
-    def _score(self, terms: list[str], accented: bool, hits: list[Hit], wants: re.Pattern | None = None) -> list[_Scored]:
-        if not terms or not hits:
+    def score(self, question: str, hits: Sequence[Hit]) -> list[_Scored]:
+        """Every quotable sentence of the top passages with its coverage and score."""
+        top = list(hits[: self.passages])
+        if not top:
             return []
-        unique = list(dict.fromkeys(terms))
-        bigrams = {f"{a} {b}" for a, b in zip(terms, terms[1:])}
-        words_of = {id(h): {_key(w, accented) for w in syllables(h.chunk.title + " " + h.chunk.text)} for h in hits}
-        # Rarer among the retrieved passages = more telling; +1 keeps every weight > 0.
-        weight = {t: math.log(1 + (len(hits) + 1) / (1 + sum(t in words_of[id(h)] for h in hits))) + 0.2 for t in unique}
-        total = sum(weight.values()) + self.phrase_weight * len(bigrams)
+        pool = [h.chunk.title + "\n" + h.chunk.section + "\n" + without_instructions(h.chunk.text)
+                for h in hits[: max(self.pool, self.passages)]]
+        terms = key_terms(question, pool)
+        if not terms.units:
+            return []
+        kind = question_kind(question)
         out = []
-        for hit in hits:
-            context = {_key(w, accented) for w in syllables(hit.chunk.title + " " + hit.chunk.section)}
-            for start, end in sentences(hit.chunk.text):
-                words = [_key(w, accented) for w in syllables(hit.chunk.text[start:end])]
-                if len(words) < 3:
-                    continue
-                have = set(words)
-                # A term in the passage's title or heading half-counts for its sentences.
-                covered = sum(weight[t] * (1.0 if t in have else 0.5 if t in context else 0.0) for t in unique)
-                pairs = {f"{a} {b}" for a, b in zip(words, words[1:])}
-                covered += self.phrase_weight * len(bigrams & pairs)
-                rank_prior = 1.0 / (1.0 + self.rank_decay * (hit.rank - 1))
-                # A "how many"/"when" question is answered by a sentence with a number or a date.
-                bare = " ".join(strip_accents(w) for w in words).replace("mot so", "")  # "một số" counts nothing
-                fits = 1.0 if wants is None or wants.search(bare) else self.type_penalty
-                out.append(_Scored(hit, start, end, covered / total, covered / total * rank_prior * fits))
+        for hit in top:
+            out.extend(self._score_passage(terms, kind, hit))
+        return out
+
+    def _score_passage(self, terms: Terms, kind: str, hit: Hit) -> list[_Scored]:
+        chunk = hit.chunk
+        spans = [(a, b) for a, b in sentences(chunk.text) if not is_instruction(chunk.text[a:b])]
+        evidence_text = without_instructions(chunk.text)
+        rank_prior = 1.0 / (1.0 + self.rank_decay * (hit.rank - 1))
+        out = []
+        for start, end in spans:
+            text = chunk.text[start:end]
+            if len(text.split()) < 3:
+                continue
+            # A term elsewhere in the passage, its title or heading half-counts for the sentence.
+            coverage = terms.coverage(text, f"{chunk.title}\n{chunk.section}\n{evidence_text}")
+            fits = 1.0 if holds_kind(kind, text) else self.type_penalty
+            out.append(_Scored(hit, start, end, coverage, coverage * rank_prior * fits))
         return out
 
     # -- composing -----------------------------------------------------------
@@ -187,12 +178,14 @@ class ExtractiveAnswerer:
         markers: dict[str, int] = {}
         quotes: dict[int, list[str]] = {}
         parts = []
-        for s in sorted(chosen, key=lambda s: (s.hit.rank, s.start)):
+        # The sentence that answers comes first; the rest follow in document order.
+        ordered = chosen[:1] + sorted(chosen[1:], key=lambda s: (s.hit.rank, s.start))
+        for s in ordered:
             marker = markers.setdefault(s.hit.chunk.point_id, len(markers) + 1)
             quotes.setdefault(marker, []).append(s.text)
             parts.append(f"{s.text} [{marker}]")
         lead = chosen[0].hit.chunk
-        where = f"Theo {_short_label(lead)}: " if lead.title else ""
+        where = f"Theo {short_label(lead)}: " if lead.title else ""
         citations = []
         for hit in hits:
             marker = markers.get(hit.chunk.point_id)
@@ -200,39 +193,65 @@ class ExtractiveAnswerer:
                 c = hit.chunk
                 first = min((s for s in chosen if s.hit is hit), key=lambda s: s.start)
                 citations.append(
-                    Citation(marker, c.doc_id, c.title, c.number, c.date, " … ".join(quotes[marker]),
+                    Citation(marker, c.doc_id, c.title, c.number, c.date, cite.QUOTE_JOINER.join(quotes[marker]),
                              issuer=c.issuer, doc_type=c.doc_type, url=c.url, heading=c.section, provision=c.provision,
-                             section=locate(c.text, first.start, c.section))
+                             section=cite.place(c, first.start))
                 )
         return Answer(question, where + "\n".join(parts), tuple(sorted(citations, key=lambda c: c.marker)),
                       tuple(hits), False, round(min(evidence, 1.0), 4))
 
-    def _refuse(self, question: str, hits: Sequence[Hit], evidence: float) -> Answer:
-        seen: dict[str, str] = {}
-        for hit in hits:
-            if hit.chunk.doc_id not in seen and len(seen) < 3:
-                seen[hit.chunk.doc_id] = _short_label(hit.chunk)
-        text = REFUSAL_TEXT
-        if seen:
-            text += "\nCác tài liệu gần nhất:\n" + "\n".join(f"- {label}" for label in seen.values())
-        return Answer(question, text, (), tuple(hits), True, round(min(evidence, 1.0), 4))
+
+_ITEM = re.compile(r"^\s*(?:[a-zđ]\)|\d{1,2}[.)]|[-–•+])\s")
+#: Most words quoted for one list (lead-in and items).
+LIST_WORDS = 150
 
 
-def _extend_list(s: _Scored) -> _Scored:
-    """A sentence that opens a list ("... gồm:") brings its items along (up to ~80 words)."""
-    if not s.text.endswith(":"):
-        return s
+def whole_list(s: _Scored) -> _Scored:
+    """The list a sentence belongs to: its lead-in ("... gồm:") and every item after it.
+
+    A sentence that is neither a lead-in nor an item comes back unchanged. Items are
+    lines opening with "a)", "1." or a dash; the list stops at the first other line or
+    at :data:`LIST_WORDS` words.
+    """
     text = s.hit.chunk.text
-    end = s.end
-    for start, stop in sentences(text):
-        if start >= s.end and len(text[s.start:stop].split()) <= 80:
-            end = stop
-        elif start >= s.end:
+    spans = sentences(text)
+    idx = next((i for i, (a, b) in enumerate(spans) if a <= s.start < b or a >= s.start), None)
+    if idx is None:
+        return s
+    lead = idx
+    if not text[spans[idx][0]:spans[idx][1]].rstrip().endswith(":"):
+        if not _ITEM.match(text[spans[idx][0]:spans[idx][1]]):
+            return s
+        while lead > 0 and _ITEM.match(text[spans[lead][0]:spans[lead][1]]):
+            lead -= 1
+        if not text[spans[lead][0]:spans[lead][1]].rstrip().endswith(":"):
+            return s
+    start, end = spans[lead][0], spans[lead][1]
+    for a, b in spans[lead + 1:]:
+        if not _ITEM.match(text[a:b]) and not text[start:end].rstrip().endswith(":"):
             break
-    return _Scored(s.hit, s.start, end, s.coverage, s.score)
+        if len(text[start:b].split()) > LIST_WORDS:
+            break
+        end = b
+    return _Scored(s.hit, start, end, s.coverage, s.score)
 
 
-def _short_label(chunk) -> str:
+def short_label(chunk) -> str:
+    """"Title (số ..., ngày ...)" of a chunk's document, as far as known."""
     title = chunk.title
     extra = ", ".join(p for p in (f"số {chunk.number}" if chunk.number else "", f"ngày {chunk.date}" if chunk.date else "") if p)
     return f"{title} ({extra})" if extra else title
+
+
+def build_answerer(settings):
+    """The answerer the settings ask for: the LLM one when ``llm_base_url`` is set, else extractive.
+
+    The LLM answerer falls back to the extractive one on any failure, so both share
+    the calibrated ``refusal_threshold``.
+    """
+    extractive = ExtractiveAnswerer(max_sentences=settings.answer_sentences, refusal_threshold=settings.refusal_threshold)
+    if settings.llm_base_url:
+        from rag.llm import LLMAnswerer
+
+        return LLMAnswerer.from_settings(settings, fallback=extractive)
+    return extractive

@@ -143,6 +143,15 @@ class Citation:
             parts.append(f"ngày {self.date}")
         return f"{self.title} ({', '.join(parts)})" if parts else self.title
 
+    def formal(self) -> str:
+        """The reference as officers write it: "Khoản 1 Điều 12 Luật ... số 10/2022/QH15 ngày ... của Quốc hội".
+
+        See :func:`rag.cite.formal_line`.
+        """
+        from rag.cite import formal_line  # rag.cite builds on these types
+
+        return formal_line(self)
+
 
 @dataclass(frozen=True)
 class Turn:

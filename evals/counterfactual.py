@@ -1,0 +1,235 @@
+"""Many unanswerable questions, built rather than hand-labelled, to calibrate refusals.
+
+Two sets:
+
+* **counterfactual** — every answerable question of a dataset, asked against the
+  corpus *without its gold documents* (nor any passage holding a gold quote): the
+  right behaviour is now the refusal. Retrieval runs once on the full index and the
+  excluded passages are dropped from the ranking, which is what an index without
+  them would return (ranks of the others keep their order).
+* **out of subject** — everyday questions no civic corpus answers (gold prices,
+  weather, football, recipes, ...), :data:`OUT_OF_SUBJECT`, written for this purpose.
+
+``python -m evals.counterfactual collect`` retrieves once and pickles the hits of all
+three sets (dataset, counterfactual, out of subject); ``calibrate`` then replays only
+the answerer over them for every candidate threshold, choosing it by k-fold
+cross-validation and on a held-apart split, so the figures reported are measured on
+questions the threshold was not chosen on.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import hashlib
+import json
+import pickle
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import rag
+from evals.dataset import Example, load_dataset
+from evals.metrics import citation_correct, contains_quote, quote_recalled
+
+OUT_OF_SUBJECT = (
+    "Giá vàng hôm nay bao nhiêu?", "Thời tiết Hà Nội ngày mai thế nào?", "Tỷ giá đô la Mỹ hôm nay là bao nhiêu?",
+    "Đội tuyển bóng đá Việt Nam đá trận tiếp theo khi nào?", "Cách nấu phở bò ngon tại nhà?",
+    "Giá xăng RON 95 hiện nay là bao nhiêu một lít?", "Rạp nào chiếu phim hoạt hình cuối tuần này?",
+    "Làm sao để giảm cân nhanh trong một tháng?", "Thủ đô của nước Pháp là thành phố nào?",
+    "Điện thoại iPhone mới nhất giá bao nhiêu?", "Bệnh sốt xuất huyết có những triệu chứng gì?",
+    "Làm thế nào để trồng hoa hồng leo?", "Chỉ số VN-Index hôm nay tăng hay giảm?",
+    "Vé máy bay đi Đà Nẵng tháng sau giá bao nhiêu?", "Công thức tính diện tích hình tròn là gì?",
+    "Ai là người phát minh ra bóng đèn điện?", "Mùa mưa ở Thành phố Hồ Chí Minh bắt đầu từ tháng mấy?",
+    "Cách đổi mật khẩu Facebook trên điện thoại?", "Lãi suất tiết kiệm kỳ hạn 12 tháng ở ngân hàng là bao nhiêu?",
+    "Trẻ 6 tháng tuổi nên ăn dặm những món gì?", "Xe máy điện nào đi được quãng đường xa nhất?",
+    "Kết quả xổ số miền Bắc hôm qua là gì?", "Ngày mai có bão đổ bộ vào miền Trung không?",
+    "Làm bánh chưng cần chuẩn bị những nguyên liệu gì?", "Cách chữa đau dạ dày bằng mật ong?",
+    "Giá thịt lợn hơi tuần này tăng hay giảm?", "Đi Sa Pa mùa nào đẹp nhất?",
+    "Máy giặt cửa trước và cửa trên loại nào tiết kiệm điện hơn?", "Học tiếng Anh giao tiếp ở đâu tốt?",
+    "Bao nhiêu tuổi thì được thi bằng lái xe ô tô hạng B?", "Mức phạt vượt đèn đỏ với xe máy là bao nhiêu?",
+    "Thủ tục làm hộ chiếu phổ thông mất bao lâu?", "Giá cước gửi bưu phẩm đi Mỹ là bao nhiêu?",
+    "Con mèo nhà tôi bỏ ăn thì phải làm sao?", "Ai vô địch giải bóng đá ngoại hạng Anh mùa trước?",
+    "Nhiệt độ sôi của nước ở đỉnh núi là bao nhiêu độ?", "Cách cài đặt máy in trên Windows?",
+    "Bài hát nào đang đứng đầu bảng xếp hạng tuần này?", "Chợ Bến Thành mở cửa lúc mấy giờ?",
+    "Nên mua cổ phiếu ngân hàng nào năm nay?", "Cà phê sữa đá pha thế nào cho ngon?",
+    "Vịnh Hạ Long có bao nhiêu hòn đảo?", "Tàu hỏa Hà Nội đi Lào Cai chạy mấy tiếng?",
+    "Cây lúa bị rầy nâu thì phun thuốc gì?", "Cách tính điểm xét tuyển đại học năm nay?",
+    "Giá phòng khách sạn ở Đà Lạt dịp Tết bao nhiêu?", "Trái Đất cách Mặt Trời bao nhiêu ki-lô-mét?",
+    "Làm sao để con ngủ ngon hơn vào ban đêm?", "Phim bộ Hàn Quốc nào hay nhất năm nay?",
+    "Tiêm vắc-xin cúm cho người lớn giá bao nhiêu?", "Mua ô tô cũ cần kiểm tra những gì?",
+    "Cách làm sạch vết mốc trên tường nhà?", "Máy tính xách tay nào pin lâu nhất?",
+    "Sông nào dài nhất Việt Nam?", "Chó con mấy tháng tuổi thì tiêm phòng dại?",
+    "Hôm nay là ngày bao nhiêu âm lịch?", "Ăn gì để tăng sức đề kháng mùa đông?",
+    "Giá điện sinh hoạt bậc 1 là bao nhiêu một số?", "Cách luộc trứng lòng đào mấy phút?",
+    "Đường từ Hà Nội đi Hải Phòng dài bao nhiêu ki-lô-mét?",
+)
+
+
+@dataclasses.dataclass
+class Record:
+    """One question with the hits an answerer sees and what the right behaviour is."""
+
+    qid: str
+    set: str  # "dataset", "counterfactual" or "out_of_subject"
+    question: str
+    answerable: bool
+    hits: list
+    kind: str = ""
+    gold_doc_ids: tuple[str, ...] = ()
+    gold_quotes: tuple[str, ...] = ()
+    history: tuple = ()
+
+
+def without(hits: Sequence[rag.Hit], doc_ids: Sequence[str], quotes: Sequence[str], k: int) -> list[rag.Hit]:
+    """``hits`` without the given documents and any passage holding a quote, re-ranked 1..k."""
+    kept = [h for h in hits if h.chunk.doc_id not in doc_ids and not contains_quote(h.chunk.text, quotes)]
+    return [dataclasses.replace(h, rank=i) for i, h in enumerate(kept[:k], start=1)]
+
+
+def collect(retrieve: Callable[[str, tuple], list], examples: Sequence[Example], *, k: int = 10,
+            depth: int = 40, out_of_subject: Sequence[str] = OUT_OF_SUBJECT) -> list[Record]:
+    """Retrieve once per question; returns the records of the three sets.
+
+    Args:
+        retrieve: ``(question, history) -> hits`` ranked, ``depth`` of them.
+        examples: the dataset; its answerable questions also make the counterfactual set.
+        k: hits kept per question (what the pipeline gives the answerer).
+    """
+    records = []
+    for ex in examples:
+        hits = retrieve(ex.question, ex.history)
+        records.append(Record(ex.qid, "dataset", ex.question, ex.answerable, list(hits[:k]), ex.kind,
+                              ex.gold_doc_ids, ex.gold_quotes, ex.history))
+        if ex.answerable:
+            rest = without(hits, ex.gold_doc_ids, ex.gold_quotes, k)
+            records.append(Record("cf-" + ex.qid, "counterfactual", ex.question, False, rest, ex.kind, (), (), ex.history))
+    for i, question in enumerate(out_of_subject, start=1):
+        records.append(Record(f"oos-{i:03d}", "out_of_subject", question, False, list(retrieve(question, ())[:k]), "oos"))
+    return records
+
+
+def replay(records: Sequence[Record], answerer) -> list[dict]:
+    """Answer every record once; each row keeps the evidence so any threshold can be applied later."""
+    rows = []
+    for r in records:
+        a = answerer.answer(r.question, r.hits, r.history)
+        cites = [(c.doc_id, c.quote) for c in a.citations]
+        rows.append({"qid": r.qid, "set": r.set, "answerable": r.answerable, "evidence": a.evidence,
+                     "hard_refusal": a.refused, "has_quotes": bool(r.gold_quotes),
+                     "correct_citations": sum(citation_correct(d, q, r.gold_doc_ids, r.gold_quotes) for d, q in cites),
+                     "citations": len(cites),
+                     "quote_recall": bool(r.gold_quotes) and not a.refused and quote_recalled(a.text, r.gold_quotes)})
+    return rows
+
+
+def scores(rows: Sequence[dict], threshold: float) -> dict:
+    """Refusal accuracy per unanswerable set, false refusals, citation precision, quote recall at ``threshold``."""
+    def refused(row):
+        return row["hard_refusal"] or row["evidence"] < threshold
+
+    out: dict[str, float | int | None] = {}
+    for name in ("dataset", "counterfactual", "out_of_subject"):
+        neg = [r for r in rows if r["set"] == name and not r["answerable"]]
+        out[f"refusal_accuracy[{name}]"] = _mean(refused(r) for r in neg)
+    unans = [r for r in rows if not r["answerable"]]
+    out["refusal_accuracy"] = _mean(refused(r) for r in unans)
+    pos = [r for r in rows if r["answerable"]]
+    out["false_refusal_rate"] = _mean(refused(r) for r in pos)
+    shown = [r for r in pos if not refused(r)]
+    n_cites = sum(r["citations"] for r in shown)
+    out["citation_precision"] = sum(r["correct_citations"] for r in shown) / n_cites if n_cites else None
+    out["quote_recall"] = _mean(r["quote_recall"] and not refused(r) for r in pos if r["has_quotes"])
+    out["n_answerable"], out["n_unanswerable"] = len(pos), len(unans)
+    return out
+
+
+def _mean(values) -> float | None:
+    values = list(values)
+    return round(sum(values) / len(values), 4) if values else None
+
+
+def choose(rows: Sequence[dict], grid: Sequence[float], max_false_refusal: float = 0.05) -> float:
+    """The threshold refusing most unanswerable questions while false refusals stay within the bound."""
+    best, best_key = grid[0], None
+    for t in grid:
+        s = scores(rows, t)
+        ok = (s["false_refusal_rate"] or 0.0) <= max_false_refusal
+        key = (ok, s["refusal_accuracy"] or 0.0, -(s["false_refusal_rate"] or 0.0), -t)
+        if best_key is None or key > best_key:
+            best, best_key = t, key
+    return best
+
+
+def _fold(qid: str, folds: int) -> int:
+    base = qid.removeprefix("cf-")  # a question and its counterfactual stay in one fold
+    return int(hashlib.sha256(base.encode()).hexdigest(), 16) % folds
+
+
+def calibrate(rows: Sequence[dict], grid: Sequence[float], folds: int = 5) -> dict:
+    """Threshold chosen on all rows, the k-fold cross-validated figures, and a held-apart 30 % split."""
+    cv_rows, chosen = [], []
+    for f in range(folds):
+        train = [r for r in rows if _fold(r["qid"], folds) != f]
+        test = [r for r in rows if _fold(r["qid"], folds) == f]
+        t = choose(train, grid)
+        chosen.append(t)
+        cv_rows.extend(dict(r, _t=t) for r in test)
+    cv = _scores_each(cv_rows)
+    held = [r for r in rows if _fold(r["qid"], 10) < 3]
+    tune = [r for r in rows if _fold(r["qid"], 10) >= 3]
+    t_split = choose(tune, grid)
+    t_all = choose(rows, grid)
+    return {"threshold": t_all, "tuned": scores(rows, t_all), "cv_thresholds": chosen, "cross_validated": cv,
+            "split_threshold": t_split, "split_tuned": scores(tune, t_split), "held_apart": scores(held, t_split)}
+
+
+def _scores_each(rows: Sequence[dict]) -> dict:
+    # each row carries the threshold chosen without it; score a row at its own threshold
+    marked = [dict(r, evidence=r["evidence"] if r["evidence"] >= r["_t"] else -1.0) for r in rows]
+    return scores(marked, 0.0)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m evals.counterfactual", description=__doc__.split("\n")[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    c = sub.add_parser("collect", help="retrieve once, pickle the hits of the three sets")
+    c.add_argument("--dataset", required=True)
+    c.add_argument("--corpus", required=True, nargs="+")
+    c.add_argument("--out", required=True)
+    c.add_argument("--no-dataset", action="store_true", help="only the out-of-subject questions")
+    k = sub.add_parser("calibrate", help="replay the answerer over collected hits, choose the refusal threshold")
+    k.add_argument("pickles", nargs="+")
+    k.add_argument("--out", required=True)
+    args = parser.parse_args(argv)
+    settings = rag.Settings.from_env()
+    if args.command == "collect":
+        examples = [] if args.no_dataset else load_dataset(args.dataset)
+        records = _collect_with_pipeline(settings, examples, [Path(p) for p in args.corpus])
+        Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+        with open(args.out, "wb") as fh:
+            pickle.dump(records, fh)
+        print(f"{len(records)} records -> {args.out}")
+        return 0
+    records = [r for p in args.pickles for r in pickle.load(open(p, "rb"))]
+    answerer = rag.ExtractiveAnswerer(max_sentences=settings.answer_sentences, refusal_threshold=-1.0)
+    rows = replay(records, answerer)
+    grid = [round(0.02 * i, 2) for i in range(0, 51)]
+    result = calibrate(rows, grid)
+    Path(args.out).write_text(json.dumps(result, indent=2, ensure_ascii=False), encoding="utf-8")
+    print(json.dumps(result, indent=2, ensure_ascii=False))
+    return 0
+
+
+def _collect_with_pipeline(settings, examples, corpus) -> list[Record]:
+    from evals.runner import _prepare  # the eval's own cached collection, as `python -m evals run` builds it
+
+    embedder = rag.load_embedder(settings)
+    with rag.open_store(settings.replace(data_dir=settings.data_dir / "evals")) as store:
+        collection, _ = _prepare(settings, corpus, store, embedder, None)
+        pipe = rag.Pipeline(settings, store=store, embedder=embedder, collection=collection)
+        return collect(lambda q, h: pipe.retrieve(q, h, 40), examples)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,174 @@
+"""The citation checker: where a quote sits, whether it holds, and the formal line.
+
+Every answerer (extractive or LLM) hands its answer to :func:`verify` before the
+answer is shown: a citation whose quote is not found, word for word after
+normalisation, in a retrieved passage of the cited document is dropped together
+with its ``[n]`` markers, and a sentence left with no marker is dropped too. An
+answer never shows a citation that fails.
+
+The formal line follows how officers cite in drafts (Nghị định 30/2020/NĐ-CP,
+Phụ lục I on the form of references): place, document kind and name, số hiệu,
+date, issuer: "Khoản 1 Điều 12 Luật Thực hiện dân chủ ở cơ sở số 10/2022/QH15
+ngày 10/11/2022 của Quốc hội".
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import re
+from collections.abc import Sequence
+
+from rag.text import locate, normalize
+from rag.types import Answer, Chunk, Citation, Hit
+
+log = logging.getLogger(__name__)
+
+#: What joins two quoted pieces of one passage in ``Citation.quote``.
+QUOTE_JOINER = " … "
+
+_SPACE = re.compile(r"\s+")
+_MARKER = re.compile(r"\s?\[(\d+)\]")
+
+
+def place(chunk: Chunk, offset: int) -> str:
+    """The formal place of character ``offset`` of ``chunk.text`` ("khoản 1 Điều 12", "mục II.3").
+
+    The chunker's structure marks decide when it left them; otherwise the place is
+    read back from the text above the offset (:func:`rag.text.locate`).
+
+    >>> place(Chunk("d", 0, "Điều 8. Họp\\n1. Mỗi quý.", section=""), 14)
+    'khoản 1 Điều 8'
+    """
+    if chunk.marks:
+        found = chunk.place_at(offset)
+        if found:
+            return found
+    return locate(chunk.text, offset, chunk.section)
+
+
+def _form(text: str) -> str:
+    return _SPACE.sub(" ", normalize(text).lower()).strip()
+
+
+def quote_holds(quote: str, passage: str) -> bool:
+    """True when every piece of ``quote`` (pieces joined by " … ") is in ``passage``.
+
+    Both sides are compared normalised (NFC, one tone style), lower-cased, with
+    whitespace collapsed; nothing else is forgiven.
+
+    >>> quote_holds("công khai chậm nhất 05 ngày … niêm yết", "Xã công khai chậm nhất 05 ngày. Việc niêm yết")
+    True
+    >>> quote_holds("chậm nhất 30 ngày", "Xã công khai chậm nhất 05 ngày.")
+    False
+    """
+    pieces = [p for p in (_form(p) for p in quote.split(QUOTE_JOINER.strip())) if p]
+    haystack = _form(passage)
+    return bool(pieces) and all(p in haystack for p in pieces)
+
+
+def source_of(citation: Citation, hits: Sequence[Hit]) -> Hit | None:
+    """The retrieved passage of the cited document that holds the citation's quote, if any."""
+    for hit in hits:
+        if hit.chunk.doc_id == citation.doc_id and quote_holds(citation.quote, hit.chunk.text):
+            return hit
+    return None
+
+
+def verify(answer: Answer) -> Answer:
+    """``answer`` without any citation that fails, its markers, or sentences left unsupported.
+
+    A refusal is returned as it is. When no citation survives, the answer becomes
+    a refusal (``refused=True``, no citations): an unsupported answer is never shown.
+    """
+    if answer.refused:
+        return answer
+    good, bad = [], set()
+    for c in answer.citations:
+        if source_of(c, answer.hits) is not None:
+            good.append(c)
+        else:
+            bad.add(c.marker)
+            log.warning("dropped citation [%d] of %s: quote not found in its passage", c.marker, c.doc_id)
+    if not bad:
+        return answer
+    if not good:
+        from rag.answer import refusal
+
+        return refusal(answer.question, answer.hits, answer.evidence)
+    return dataclasses.replace(answer, text=strip_markers(answer.text, bad), citations=tuple(good))
+
+
+def strip_markers(text: str, bad: set[int]) -> str:
+    """``text`` without the markers in ``bad``; a line that only had bad markers is dropped.
+
+    >>> strip_markers("A [1]\\nB [2]\\nC", {2})
+    'A [1]\\nC'
+    """
+    kept = []
+    for line in text.split("\n"):
+        markers = {int(m) for m in _MARKER.findall(line)}
+        if markers and markers <= bad:
+            continue
+        kept.append(_MARKER.sub(lambda m: "" if int(m.group(1)) in bad else m.group(0), line))
+    return "\n".join(kept)
+
+
+# -- the formal line -------------------------------------------------------------
+
+_COMPILED_ARTICLE = re.compile(r"Điều\s+\d+(?:\.[\w]+)+")  # Pháp điển numbering: "Điều 44.13.LQ.12"
+_SOURCE_ARTICLE = re.compile(r"^\s*(Điều\s+\d+[a-zđ]?)\b")
+_CODE_KINDS = ("Luật", "Bộ luật", "Pháp lệnh", "Hiến pháp")
+
+
+def document_name(citation: Citation) -> str:
+    """The document as named in a reference: "Luật Thực hiện dân chủ ở cơ sở", "Thông tư".
+
+    Pháp điển units carry the topic ("Thực hiện dân chủ ở cơ sở – Điều 44.13.LQ.24. ...")
+    as title: for a law the topic is the law's name; otherwise only the kind is sure.
+
+    >>> document_name(Citation(1, "d", "Thực hiện dân chủ ở cơ sở – Điều 44.13.LQ.12. X", "10/2022/QH15", "", "", doc_type="Luật"))
+    'Luật Thực hiện dân chủ ở cơ sở'
+    """
+    title, kind = citation.title.strip(), citation.doc_type.strip()
+    if " – " in title and _COMPILED_ARTICLE.search(title):
+        topic = title.split(" – ", 1)[0].strip()
+        if kind in _CODE_KINDS:
+            return f"{kind} {topic}"
+        return kind or topic
+    if kind and not title.lower().startswith(kind.lower()):
+        return f"{kind} {title}".strip() if title else kind
+    return title
+
+
+def formal_place(citation: Citation) -> str:
+    """The place with a compiled article replaced by the article of the source provision.
+
+    >>> formal_place(Citation(1, "d", "", "", "", "", section="khoản 1 Điều 44.13.LQ.12", provision="Điều 12 Luật số 10/2022/QH15"))
+    'khoản 1 Điều 12'
+    """
+    section = citation.section.strip()
+    compiled = _COMPILED_ARTICLE.search(section)
+    if compiled:
+        source = _SOURCE_ARTICLE.match(citation.provision)
+        section = section[: compiled.start()] + source.group(1) + section[compiled.end():] if source else section[: compiled.start()].strip()
+    return section
+
+
+def formal_line(citation: Citation) -> str:
+    """The reference as an officer writes it in a draft.
+
+    >>> formal_line(Citation(1, "phapdien:44.13.LQ.12", "Thực hiện dân chủ ở cơ sở – Điều 44.13.LQ.12. Công khai",
+    ...     "10/2022/QH15", "10/11/2022", "", issuer="Quốc hội", doc_type="Luật", section="khoản 1 Điều 44.13.LQ.12",
+    ...     provision="Điều 12 Luật số 10/2022/QH15, có hiệu lực thi hành kể từ ngày 01/07/2023"))
+    'Khoản 1 Điều 12 Luật Thực hiện dân chủ ở cơ sở số 10/2022/QH15 ngày 10/11/2022 của Quốc hội'
+    """
+    parts = [formal_place(citation), document_name(citation)]
+    if citation.number:
+        parts.append(f"số {citation.number}")
+    if citation.date:
+        parts.append(f"ngày {citation.date}")
+    if citation.issuer and citation.issuer.lower() not in parts[1].lower():
+        parts.append(f"của {citation.issuer}")
+    line = " ".join(p for p in parts if p)
+    return line[:1].upper() + line[1:]

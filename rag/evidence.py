@@ -1,0 +1,179 @@
+"""What a question asks for, and how much of it a sentence of a passage holds.
+
+Two readings of a question decide answerability (rag.answer):
+
+* its **kind** — a number, a date or duration, a person or body, a list, yes/no,
+  a procedure — read from the question words ("bao nhiêu", "khi nào", "ai", "những
+  ... nào", "có ... không", "thế nào");
+* its **key terms**, multi-syllable terms kept as units: a run of the question's
+  syllables that the retrieved passages also write as one run ("ban thanh tra nhân
+  dân", "dân chủ ở cơ sở") counts only where it appears whole. A sentence with "ban"
+  and "nhân dân" does not cover "ban thanh tra nhân dân".
+
+Everything is compared on :func:`rag.text.syllables`, unaccented when the question
+has no diacritics.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from rag.text import has_diacritics, normalize, strip_accents, syllables
+
+# Question words and glue that say nothing about the topic (compared unaccented).
+STOP = frozenset(
+    w
+    for w in """là của và có không được thì các những cho trong với để theo nào gì bao nhiêu mấy ai
+    đâu sao thế như vậy này đó kia khi nếu hay hoặc mà ở tại về từ đến bị do vì nên phải cần hỏi
+    cho tôi xin bác chị anh em ạ nhé ơi luật quy định điều khoản văn bản người việc một những
+    được không thế_nào làm sao bao_giờ chưa đã sẽ đang còn thì_sao hả vâng mình chúng ta bà con
+    gì_vậy giúp cho_biết biết muốn nói rõ""".replace("_", " ").split()
+)
+# An unaccented question can only be compared unaccented ("ban" may be "bản" or "ban").
+STOP_BARE = frozenset(strip_accents(w) for w in STOP)
+
+#: Longest run of syllables tried as one term.
+MAX_UNIT = 5
+
+# -- the kind of answer ------------------------------------------------------------
+
+_KINDS = (
+    ("date", re.compile(r"\b(khi nao|bao gio|bao lau|thoi han|han chot|ngay nao|thoi diem|thoi hieu|luc nao|cham nhat|"
+                        r"truoc bao|sau bao|trong bao|may ngay|may thang|may nam|dinh ky|nhiem ky)\b")),
+    ("number", re.compile(r"\b(bao nhieu|may|so luong|ty le|muc chi|muc ho tro|muc phat|toi thieu|toi da|it nhat)\b")),
+    ("who", re.compile(r"\b(ai|co quan nao|nguoi nao|don vi nao|to chuc nao|cap nao|chu the nao|ben nao|do ai|"
+                       r"thuoc ve ai|tham quyen|tham quyen cua ai)\b")),
+    ("list", re.compile(r"\b(nhung (gi|\w+ nao|\w+ \w+ nao)|gom nhung|bao gom|cac \w+ nao|nhung truong hop|"
+                        r"nhung noi dung|nhung viec|nhung quyen|nhung nhiem vu|ke ten|liet ke)\b")),
+    ("yesno", re.compile(r"\b(co \w.* khong|duoc khong|phai khong|dung khong|hay khong|khong\?)")),
+    ("how", re.compile(r"\b(the nao|nhu the nao|ra sao|lam sao|thu tuc|trinh tu|quy trinh|cach nao|lam gi)\b")),
+)
+
+_DIGIT = re.compile(r"\d")
+_NUMBER_WORDS = re.compile(r"\b(mot|hai|ba|bon|nam|sau|bay|tam|chin|muoi|tram|nghin|trieu|ty|mot nua|phan|"
+                           r"toan bo|da so|qua ban)\b")
+_TIME_WORDS = re.compile(r"\b(ngay|thang|nam|quy|tuan|gio|hang nam|dinh ky|thuong xuyen|ngay sau|truoc khi|sau khi|"
+                         r"khi co|ke tu|nhiem ky)\b")
+
+
+def question_kind(question: str) -> str:
+    """``date``, ``number``, ``who``, ``list``, ``yesno``, ``how`` or ``""``.
+
+    >>> [question_kind(q) for q in ("Thời hạn khiếu nại là bao lâu?", "Ban có bao nhiêu thành viên?",
+    ...  "Ai chủ trì hội nghị?", "Công dân có những quyền gì?", "Có được họp không?", "Thủ tục thế nào?")]
+    ['date', 'number', 'who', 'list', 'yesno', 'how']
+    """
+    bare = strip_accents(normalize(question)).lower()
+    for kind, pattern in _KINDS:
+        if pattern.search(bare):
+            return kind
+    return ""
+
+
+def holds_kind(kind: str, sentence: str) -> bool:
+    """True when ``sentence`` can carry an answer of ``kind`` (numbers and dates must be there).
+
+    Only ``number`` and ``date`` are checked strictly; the other kinds are answered in
+    words that no pattern lists exhaustively, so they always pass.
+
+    >>> holds_kind("number", "Ban có ít nhất 03 thành viên."), holds_kind("number", "Một số mô hình còn chung chung.")
+    (True, False)
+    """
+    bare = strip_accents(normalize(sentence)).lower().replace("mot so", "")  # "một số" counts nothing
+    if kind == "number":
+        return bool(_DIGIT.search(bare) or _NUMBER_WORDS.search(bare))
+    if kind == "date":
+        return bool(_DIGIT.search(bare) or _TIME_WORDS.search(bare))
+    return True
+
+
+# -- key terms as units ------------------------------------------------------------
+
+
+def keyed(text: str, accented: bool) -> list[str]:
+    """Syllables of ``text`` as compared with a question (unaccented for an unaccented question)."""
+    words = syllables(text)
+    return words if accented else [strip_accents(w) for w in words]
+
+
+def _content(word: str, accented: bool) -> bool:
+    return word not in (STOP if accented else STOP_BARE) and (len(word) > 1 or word.isdigit())
+
+
+@dataclass(frozen=True)
+class Terms:
+    """The key terms of a question: units (space-joined syllables) and their weights."""
+
+    units: tuple[str, ...]
+    weights: tuple[float, ...]
+    accented: bool
+
+    @property
+    def total(self) -> float:
+        return sum(self.weights)
+
+    def coverage(self, text: str, context: str = "") -> float:
+        """Weighted share of the units ``text`` holds (half weight for what only ``context`` holds), 0..1.
+
+        A unit of several syllables counts by the share of its adjacent pairs found
+        adjacent: "nhân dân" alone covers a quarter of "ban thanh tra nhân dân".
+        """
+        if not self.units:
+            return 0.0
+        have = " " + " ".join(keyed(text, self.accented)) + " "
+        near = " " + " ".join(keyed(context, self.accented)) + " " if context else ""
+        got = sum(w * max(_held(u, have), 0.5 * _held(u, near)) for u, w in zip(self.units, self.weights))
+        return got / self.total
+
+
+def _held(unit: str, padded: str) -> float:
+    if not padded:
+        return 0.0
+    if f" {unit} " in padded:
+        return 1.0
+    words = unit.split()
+    if len(words) == 1:
+        return 0.0
+    return sum(f" {a} {b} " in padded for a, b in zip(words, words[1:])) / (len(words) - 1)
+
+
+def key_terms(question: str, pool: Sequence[str]) -> Terms:
+    """Split the question's content into units, the longest runs that ``pool`` writes whole.
+
+    ``pool`` is the text of the retrieved passages. A unit's weight is its rarity
+    among them (``log(1 + (n+1)/(1+df)) + 0.2``) times its length in syllables, so a
+    missing three-syllable term costs three times a missing syllable.
+
+    >>> t = key_terms("Ban thanh tra nhân dân có mấy người?", ["Ban thanh tra nhân dân có 5 người."])
+    >>> t.units
+    ('ban thanh tra nhân dân',)
+    >>> t.coverage("Ban chấp hành và nhân dân có 5 người.")
+    0.25
+    """
+    accented = has_diacritics(question)
+    words = keyed(question, accented)
+    texts = [" " + " ".join(keyed(p, accented)) + " " for p in pool]
+    units: list[str] = []
+    i = 0
+    while i < len(words):
+        if not _content(words[i], accented):
+            i += 1
+            continue
+        unit, step = words[i], 1
+        for n in range(min(MAX_UNIT, len(words) - i), 1, -1):
+            span = words[i:i + n]
+            if not _content(span[-1], accented):
+                continue
+            phrase = " ".join(span)
+            if any(f" {phrase} " in t for t in texts):
+                unit, step = phrase, n
+                break
+        units.append(unit)
+        i += step
+    units = list(dict.fromkeys(units))
+    n = len(texts)
+    weights = [(math.log(1 + (n + 1) / (1 + sum(f" {u} " in t for t in texts))) + 0.2) * len(u.split()) for u in units]
+    return Terms(tuple(units), tuple(weights), accented)
