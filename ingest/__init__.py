@@ -1,20 +1,30 @@
-"""danvan ``ingest``: chunk and embed Vietnamese documents into Qdrant.
+"""danvan ``ingest``: read, chunk and embed Vietnamese documents into the vector store.
+
+The index follows the folder (``sync``), files can be added (``add``) and documents
+removed (``remove``); every run is incremental and crash-safe (see :mod:`ingest.sync`).
 
 >>> import ingest, rag
 >>> ingest.ingest_paths(rag.Settings.from_env(), [Path("corpus")])  # doctest: +SKIP
 """
 
 from ingest.chunk import CHUNKER_VERSION, chunk_document
-from ingest.index import IngestReport, corpus_hash, ingest_paths, sync
-from ingest.load import corpus_files, load_documents
+from ingest.index import IngestReport, corpus_hash, ingest_paths
+from ingest.load import corpus_files, load_documents, read_file, scan
+from ingest.sync import SyncReport, add, file_hash, remove, sync
 
 __all__ = [
     "CHUNKER_VERSION",
     "IngestReport",
+    "SyncReport",
+    "add",
     "chunk_document",
     "corpus_files",
     "corpus_hash",
+    "file_hash",
     "ingest_paths",
     "load_documents",
+    "read_file",
+    "remove",
+    "scan",
     "sync",
 ]

@@ -1,6 +1,9 @@
-"""``python -m ingest PATH...``: add documents to the index.
+"""``python -m ingest PATH...``: make the index follow these folders and files.
 
-Reads settings from the environment (``DANVAN_*``); see README.md.
+Incremental: new files are indexed, changed ones re-indexed, files gone from a
+folder removed, unchanged ones skipped (content hash). Bad files are listed with
+the reason and the fix and never stop the batch; the exit status is 1 when any
+failed. Reads settings from the environment (``DANVAN_*``); see README.md.
 """
 
 from __future__ import annotations
@@ -10,7 +13,6 @@ import logging
 import sys
 from pathlib import Path
 
-from ingest.index import ingest_paths
 from rag.config import Settings, SettingsError
 from rag.errors import DanvanError
 
@@ -18,37 +20,67 @@ from rag.errors import DanvanError
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m ingest",
-        description="Chunk, embed and store documents (.jsonl, .jsonl.gz, .txt, .md, or folders of them).",
+        description="Index documents (.pdf, .docx, .doc, .html, .txt, .md, .jsonl, .jsonl.gz, or folders of them); "
+                    "the index follows the folders: files gone from them are removed.",
     )
-    parser.add_argument("paths", nargs="+", type=Path, help="files or folders to ingest")
+    parser.add_argument("paths", nargs="*", type=Path, help="files or folders to index")
     parser.add_argument("--collection", help="target collection (default: DANVAN_COLLECTION)")
     parser.add_argument("--recreate", action="store_true", help="drop the collection and rebuild it from these paths")
+    parser.add_argument("--keep", action="store_true", help="only add and update: keep files gone from the folders")
+    parser.add_argument("--remove", nargs="+", metavar="DOC_ID", default=[],
+                        help="remove these documents (and the files they came from) from the index")
     args = parser.parse_args(argv)
+    if not args.paths and not args.remove:
+        parser.error("give PATH... to index, or --remove DOC_ID...")
     try:
         settings = Settings.from_env()
     except SettingsError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    logging.basicConfig(level=settings.log_level, format="%(levelname)s %(name)s: %(message)s")
-    from tqdm import tqdm
+    logging.basicConfig(level=settings.log_level if settings.log_level != "INFO" else "WARNING",
+                        format="%(levelname)s %(name)s: %(message)s")
+    import ingest
+    from rag.embed import load_embedder
+    from rag.store import open_store
 
-    bar = tqdm(desc="embedding", unit="chunk", total=0)
-
-    def progress(event) -> None:
-        bar.total = event.total
-        bar.n = event.done
-        bar.refresh()
-
+    bar = _ProgressBar()
     try:
-        report = ingest_paths(settings, args.paths, collection=args.collection, progress=progress, recreate=args.recreate)
+        with open_store(settings) as store:
+            if args.remove:
+                names = ingest.remove(settings, args.remove, store=store, collection=args.collection)
+                print(f"removed: {', '.join(names) or ', '.join(args.remove)}")
+            if not args.paths:
+                return 0
+            ingest.scan(args.paths)  # a missing path is reported before the model loads
+            embedder = load_embedder(settings)
+            report = ingest.sync(settings, args.paths, store=store, embedder=embedder, collection=args.collection,
+                                 progress=bar, recreate=args.recreate, prune=not args.keep, on_mismatch="raise")
     except DanvanError as exc:
         bar.close()
         print(f"error: {exc}", file=sys.stderr)
         return 1
     bar.close()
-    print(f"{report.documents} documents, {report.chunks} chunks -> collection {report.collection!r}"
-          + (f" ({report.deleted} stale chunks removed)" if report.deleted else ""))
-    return 0
+    print(report.summary())
+    return 0 if report.ok else 1
+
+
+class _ProgressBar:
+    """One tqdm bar over files, with the chunks written and both true rates (from the sync's own clock)."""
+
+    def __init__(self) -> None:
+        self._bar = None
+
+    def __call__(self, event) -> None:
+        from tqdm import tqdm
+
+        if self._bar is None:
+            self._bar = tqdm(total=event.total, unit="file", desc="indexing", dynamic_ncols=True, file=sys.stderr)
+        self._bar.n = event.done
+        self._bar.set_postfix_str(event.message, refresh=True)
+
+    def close(self) -> None:
+        if self._bar is not None:
+            self._bar.close()
 
 
 if __name__ == "__main__":

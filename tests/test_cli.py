@@ -28,7 +28,8 @@ def test_ingest_then_ask_with_the_real_model(env, mini_corpus):
     first = _run(["ingest", str(mini_corpus)], env)
     assert "4 documents" in first.stdout
     again = _run(["ingest", str(mini_corpus)], env)
-    assert first.stdout.splitlines()[-1] == again.stdout.splitlines()[-1]  # same counts: idempotent
+    assert first.stdout.splitlines()[0] == again.stdout.splitlines()[0]  # same counts: idempotent
+    assert "added (1): mini.jsonl" in first.stdout and "unchanged (1)" in again.stdout
 
     answer = _run(["rag", "ask", "xa cong khai thong tin cham nhat may ngay lam viec"], env)
     assert "05 ngày làm việc" in answer.stdout and "[1]" in answer.stdout

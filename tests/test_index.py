@@ -4,7 +4,7 @@ import pytest
 
 import ingest
 from fakes import HashingEmbedder
-from rag.errors import CollectionMismatchError, InputError
+from rag.errors import CollectionMismatchError
 
 
 def test_reingest_is_idempotent(settings, store, embedder, mini_corpus):
@@ -22,7 +22,7 @@ def test_a_document_that_shrinks_loses_its_extra_chunks(settings, store, embedde
     assert store.count(settings.collection) == 4
     path.write_text(json.dumps({"doc_id": "d", "text": "Chỉ còn một dòng."}) + "\n", encoding="utf-8")
     report = ingest.ingest_paths(settings, [path], store=store, embedder=embedder)
-    assert store.count(settings.collection) == 1 and report.deleted == 3
+    assert store.count(settings.collection) == 1 and report.updated == ["one.jsonl"] and report.chunks == 1
 
 
 def test_bad_input_loses_nothing_already_stored(settings, store, embedder, mini_corpus, tmp_path):
@@ -30,12 +30,16 @@ def test_bad_input_loses_nothing_already_stored(settings, store, embedder, mini_
     before = store.count(settings.collection)
     bad = tmp_path / "bad.jsonl"
     bad.write_text('{"doc_id": "x", "text": "ok"}\nnot json\n', encoding="utf-8")
-    with pytest.raises(InputError, match="bad.jsonl:2"):
-        ingest.ingest_paths(settings, [bad], store=store, embedder=embedder)
+    report = ingest.ingest_paths(settings, [bad], store=store, embedder=embedder)
+    assert [name for name, _ in report.failed] == ["bad.jsonl"] and "bad.jsonl:2" in report.failed[0][1]
     dup = tmp_path / "dup.jsonl"
     dup.write_text('{"doc_id": "x", "text": "a"}\n{"doc_id": "x", "text": "b"}\n', encoding="utf-8")
-    with pytest.raises(InputError, match="doc_id 'x' also appears"):
-        ingest.ingest_paths(settings, [dup], store=store, embedder=embedder)
+    report = ingest.ingest_paths(settings, [dup], store=store, embedder=embedder)
+    assert "doc_id 'x' appears twice" in report.failed[0][1]
+    clash = tmp_path / "clash.jsonl"
+    clash.write_text('{"doc_id": "test:cong-khai", "text": "khác"}\n', encoding="utf-8")
+    report = ingest.ingest_paths(settings, [clash], store=store, embedder=embedder)
+    assert "also in mini.jsonl" in report.failed[0][1]
     assert store.count(settings.collection) == before
 
 
