@@ -11,14 +11,15 @@ returning. ``refusal_threshold`` is the one calibrated setting (EVALS.md, "Answe
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from rag import cite
+from rag import cite, inforce
 from rag.evidence import Terms, holds_kind, key_terms, question_kind
 from rag.guard import is_instruction, without_instructions
-from rag.text import has_diacritics, sentences, strip_accents, syllables
+from rag.text import HEADING, has_diacritics, sentences, strip_accents, syllables
 from rag.types import Answer, Citation, Hit, Turn
 
 REFUSAL_TEXT = "Không tìm thấy thông tin này trong tài liệu đã nạp."
@@ -114,7 +115,10 @@ class ExtractiveAnswerer:
         if missing_specifics(question, hits[: self.must_match]):
             # "Nghị quyết 25-NQ/TW" is not "Nghị quyết 26-NQ/TW": do not answer from the wrong one
             return refusal(question, hits, 0.0)
-        scored = self.score(question, hits)
+        found = inforce.changes(hits[: self.pool])
+        # A replaced or repealed text answers only when nothing current does as well.
+        scored = [dataclasses.replace(s, score=s.score * 0.5) if s.hit.chunk.doc_id in found else s
+                  for s in self.score(question, hits)]
         kind = question_kind(question)
         # A number or a date the question asks for must be in the quote itself.
         fitting = [s for s in scored if holds_kind(kind, s.text)]
@@ -136,7 +140,9 @@ class ExtractiveAnswerer:
         chosen = [whole_list(s) if listing or s.text.endswith(":") else s for s in chosen]
         chosen = [s for i, s in enumerate(chosen)
                   if not any(c.hit is s.hit and c.start <= s.start and s.end <= c.end for c in chosen[:i])]
-        return cite.verify(self._compose(question, hits, chosen, evidence))
+        answer = cite.verify(self._compose(question, hits, chosen, evidence))
+        said = inforce.note(chosen[0].hit.chunk, found, short_label)
+        return dataclasses.replace(answer, text=f"{answer.text}\n{said}") if said and not answer.refused else answer
 
     # -- scoring -------------------------------------------------------------
 
@@ -164,8 +170,8 @@ class ExtractiveAnswerer:
         out = []
         for start, end in spans:
             text = chunk.text[start:end]
-            if len(text.split()) < 3:
-                continue
+            if len(text.split()) < 3 or (HEADING.match(text.strip()) and not text.rstrip().endswith((".", ";", ":"))):
+                continue  # a heading says where, the passage's sentences say what
             # A term elsewhere in the passage, its title or heading half-counts for the sentence.
             coverage = terms.coverage(text, f"{chunk.title}\n{chunk.section}\n{evidence_text}")
             fits = 1.0 if holds_kind(kind, text) else self.type_penalty

@@ -53,6 +53,7 @@ _KINDS = (
 )
 
 _DIGIT = re.compile(r"\d")
+_REFERENCE = re.compile(r"^\s*(?:\d{1,2}[.)]|[a-z]\))\s|\b(?:dieu|khoan|diem|chuong|muc|phu luc)\s+[\w.]*\d[\w.]*")
 _NUMBER_WORDS = re.compile(r"\b(mot|hai|ba|bon|nam|sau|bay|tam|chin|muoi|tram|nghin|trieu|ty|mot nua|phan|"
                            r"toan bo|da so|qua ban)\b")
 _TIME_WORDS = re.compile(r"\b(ngay|thang|nam|quy|tuan|gio|hang nam|dinh ky|thuong xuyen|ngay sau|truoc khi|sau khi|"
@@ -81,8 +82,11 @@ def holds_kind(kind: str, sentence: str) -> bool:
 
     >>> holds_kind("number", "Ban có ít nhất 03 thành viên."), holds_kind("number", "Một số mô hình còn chung chung.")
     (True, False)
+    >>> holds_kind("number", "2. Theo quy định tại khoản 3 Điều 12 thì xã công khai.")
+    False
     """
     bare = strip_accents(normalize(sentence)).lower().replace("mot so", "")  # "một số" counts nothing
+    bare = _REFERENCE.sub(" ", bare)  # "Điều 3", "khoản 2", "1." say where, not how many
     if kind == "number":
         return bool(_DIGIT.search(bare) or _NUMBER_WORDS.search(bare))
     if kind == "date":

@@ -1,3 +1,5 @@
+import dataclasses
+
 from rag.answer import REFUSAL_TEXT, ExtractiveAnswerer
 from rag.types import Chunk, Hit
 
@@ -80,3 +82,20 @@ def test_a_how_many_question_needs_a_number_in_the_quote():
     assert answer.citations[0].doc_id == "plan" and "02 mô hình" in answer.text
     # without the number anywhere, the same question is refused
     assert ExtractiveAnswerer().answer("mỗi xã phải đăng ký bao nhiêu mô hình dân vận khéo", hits[:1]).refused
+
+
+def test_the_text_in_force_answers_and_the_replaced_one_is_named():
+    old = _hit("qd-12", "Mức hỗ trợ cho mỗi tổ hòa giải là 100.000 đồng một tháng.", 1, title="Quyết định về mức hỗ trợ hòa giải",
+               number="12/2020/QĐ-UBND")
+    new = _hit("qd-30", "Quyết định này thay thế Quyết định số 12/2020/QĐ-UBND. Mức hỗ trợ cho mỗi tổ hòa giải là 300.000 "
+               "đồng một tháng.", 2, title="Quyết định về mức hỗ trợ hòa giải", number="30/2024/QĐ-UBND")
+    answer = ExtractiveAnswerer().answer("Mức hỗ trợ cho mỗi tổ hòa giải là bao nhiêu một tháng?", [old, new])
+    assert answer.citations[0].doc_id == "qd-30" and "300.000 đồng" in answer.text and "100.000" not in answer.text
+    assert "Văn bản này thay thế Quyết định về mức hỗ trợ hòa giải (số 12/2020/QĐ-UBND" in answer.text
+    # only the old one retrieved: it answers, with the warning that it was replaced
+    versions = [old, _hit("qd-12b", "Mức hỗ trợ cho mỗi tổ hòa giải là 150.000 đồng một tháng.", 2,
+                          title="Quyết định về mức hỗ trợ hòa giải", number="12/2020/QĐ-UBND")]
+    versions[1] = Hit(dataclasses.replace(versions[1].chunk, date="15/06/2026"), 0.5, 2)  # old is dated 01/02/2026
+    answer = ExtractiveAnswerer().answer("Mức hỗ trợ cho mỗi tổ hòa giải là bao nhiêu một tháng?", versions)
+    assert answer.citations[0].doc_id == "qd-12b" and "150.000" in answer.text  # the later version of one document
+    assert "Văn bản này thay thế" in answer.text
