@@ -1,10 +1,16 @@
 """The loader: files on disk -> :class:`rag.Document` records, text in NFC.
 
-Reads JSONL (``.jsonl`` and ``.jsonl.gz``, the ../shared/data/corpus format:
-``doc_id, title, number, issuer, date, type, url, text`` plus any extra
-fields), ``.txt`` and ``.md`` (the first non-empty line is the title). Folders
-are walked in sorted order; ``README.md`` files are documentation, not corpus.
-Every problem is an :class:`rag.InputError` naming the file, the line and the fix.
+Reads JSONL (``.jsonl``/``.jsonl.gz``, the ../shared/data/corpus format: ``doc_id, title,
+number, issuer, date, type, url, text`` plus extra fields), text (``.txt``, ``.md``: UTF-8/16,
+Windows-1258, TCVN3, VNI; see :mod:`ingest.encoding`), PDF (:mod:`ingest.pdf`), Word
+(``.docx``, ``.doc``: :mod:`ingest.docx`) and saved web pages (``.html``, ``.htm``:
+:mod:`ingest.html`). See docs/formats.md.
+
+* :func:`scan` lists the files under the paths given, and the files it cannot read with why.
+* :func:`read_file` turns one file into its documents or raises :class:`rag.InputError`
+  naming the file, the reason and the fix. A non-JSONL file is one document with doc id
+  ``file:<name inside the folder given>``; metadata come from a front-matter block or from
+  the document's own header (:mod:`ingest.meta`).
 """
 
 from __future__ import annotations
@@ -13,18 +19,44 @@ import gzip
 import json
 import logging
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
 
+from ingest import lines as textlines
+from ingest.encoding import DecodeError, decode
+from ingest.meta import Meta, consolidated, front_matter, from_header
 from rag.errors import InputError
 from rag.text import clean
 from rag.types import Document
 
 log = logging.getLogger(__name__)
 
-SUFFIXES = (".jsonl", ".jsonl.gz", ".txt", ".md")
+SUFFIXES: tuple[str, ...] = (".jsonl", ".jsonl.gz", ".txt", ".md", ".pdf", ".docx", ".doc", ".html", ".htm")
+#: Largest text, HTML or JSONL file read (bytes, before decompression); PDFs and Word files
+#: have their own limits (pages, uncompressed size).
+MAX_TEXT_BYTES = 200 * 1024 * 1024
+MAX_BINARY_BYTES = 500 * 1024 * 1024
 _KNOWN = {"doc_id", "title", "number", "issuer", "date", "type", "url", "text"}
 _SKIP_NAMES = {"readme.md", "readme.txt"}
+_ADVICE = {  # suffix -> what to do with a file we do not read
+    (".xls", ".xlsx", ".ods", ".csv"): "spreadsheets are not read; copy the table into a .docx (one row a line)",
+    (".rtf", ".odt", ".wps", ".pages"): "save it as .docx in Word or LibreOffice",
+    (".ppt", ".pptx", ".odp"): "export the slides as PDF",
+    (".jpg", ".jpeg", ".png", ".tif", ".tiff", ".gif", ".bmp", ".webp"):
+        "an image is not read; put the scan into a PDF and ingest it with DANVAN_OCR=on",
+    (".zip", ".rar", ".7z", ".tar", ".gz"): "extract the archive into the folder",
+    (".json",): "give one JSON object a line in a .jsonl file (see corpus/README.md)",
+    (".mht", ".mhtml"): "save the page as 'Web page, HTML only' (.html)",
+}
+
+
+@dataclass(frozen=True)
+class Scan:
+    """What :func:`scan` found: readable files and the others with why."""
+
+    files: list[tuple[Path, str]]  # (file, name inside the folder given), sorted
+    unsupported: list[tuple[Path, str]]  # (file, reason and fix in one sentence)
 
 
 def _suffix(path: Path) -> str | None:
@@ -32,27 +64,44 @@ def _suffix(path: Path) -> str | None:
     return next((s for s in SUFFIXES if name.endswith(s)), None)
 
 
-def _walk(paths: Iterable[Path]) -> list[tuple[Path, str]]:
-    """``(file, name)`` of every corpus file; ``name`` is relative to the folder it was found in."""
-    found: list[tuple[Path, str]] = []
+def _why_unsupported(path: Path) -> str:
+    if path.name.startswith("~$"):
+        return "a Word/Excel lock file (the document is open somewhere), not a document; close it and delete this file"
+    suffix = path.suffix.lower() or "(no extension)"
+    advice = next((text for suffixes, text in _ADVICE.items() if suffix in suffixes),
+                  "convert it to one of the supported types")
+    return f"unsupported file type {suffix}: {advice}. Read: {', '.join(SUFFIXES)}."
+
+
+def scan(paths: Iterable[Path]) -> Scan:
+    """Readable files under ``paths`` and the unsupported ones; READMEs and dotfiles are skipped.
+
+    A folder is walked recursively in sorted order; ``name`` is the file's path inside it
+    (POSIX). A file given by itself has its own name.
+
+    Raises:
+        InputError: a path does not exist.
+    """
+    files: list[tuple[Path, str]] = []
+    unsupported: list[tuple[Path, str]] = []
     for path in map(Path, paths):
         if path.is_dir():
             for child in sorted(p for p in path.rglob("*") if p.is_file()):
                 relative = child.relative_to(path)
-                if _suffix(child) and child.name.lower() not in _SKIP_NAMES and not any(
-                    part.startswith(".") for part in relative.parts
-                ):
-                    found.append((child, relative.as_posix()))
+                if any(part.startswith(".") for part in relative.parts) or child.name.lower() in _SKIP_NAMES:
+                    continue
+                if _suffix(child) and not child.name.startswith("~$"):
+                    files.append((child, relative.as_posix()))
+                else:
+                    unsupported.append((child, _why_unsupported(child)))
         elif path.is_file():
-            if not _suffix(path):
-                raise InputError(
-                    f"{path}: unsupported file type. Supported: {', '.join(SUFFIXES)} "
-                    f"(convert the file to one of these, e.g. save a .docx as .txt in UTF-8)."
-                )
-            found.append((path, path.name))
+            if _suffix(path) and not path.name.startswith("~$"):
+                files.append((path, path.name))
+            else:
+                unsupported.append((path, _why_unsupported(path)))
         else:
             raise InputError(f"{path}: no such file or folder. Check the path.")
-    return found
+    return Scan(files, unsupported)
 
 
 def corpus_files(paths: Iterable[Path]) -> list[Path]:
@@ -61,33 +110,158 @@ def corpus_files(paths: Iterable[Path]) -> list[Path]:
     Raises:
         InputError: a path does not exist, or a file given by name has an unsupported type.
     """
-    return [file for file, _ in _walk(paths)]
+    found = scan(paths)
+    for path, why in found.unsupported:
+        if path in map(Path, paths):
+            raise InputError(f"{path}: {why}")
+    return [file for file, _ in found.files]
 
 
 def load_documents(paths: Iterable[Path]) -> Iterator[Document]:
-    """Documents of every file under ``paths``, in a stable order.
+    """Documents of every readable file under ``paths``, in a stable order (unsupported files logged).
 
-    A ``.txt``/``.md`` file's doc id is ``file:`` plus its path inside the folder given
-    (``file:2026/ke-hoach.md``), so equal file names in two subfolders stay apart.
+    Raises:
+        InputError: the first file that cannot be read (see :func:`read_file`).
     """
-    for file, name in _walk(paths):
-        if _suffix(file) in (".jsonl", ".jsonl.gz"):
-            yield from _read_jsonl(file)
-        else:
-            yield _read_text(file, name)
+    paths = list(paths)
+    corpus_files(paths)  # a file given by name with an unsupported type raises before anything is read
+    found = scan(paths)
+    for path, why in found.unsupported:
+        log.warning("%s: %s", path, why)
+    for file, name in found.files:
+        yield from read_file(file, name)
+
+
+def read_file(path: Path, name: str, *, ocr: str = "off") -> list[Document]:
+    """The documents of one file.
+
+    Raises:
+        InputError: ``f"{path}: <reason>. <fix>"`` -- empty, binary, undecodable, damaged,
+            encrypted or scanned PDF (with OCR off), Word zip bomb, ``.doc`` without LibreOffice...
+    """
+    path = Path(path)
+    suffix = _suffix(path)
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        raise InputError(f"{path}: cannot be read ({exc.strerror}). Check the file's permissions.") from None
+    if size == 0:
+        raise InputError(f"{path}: the file is empty. Remove it or add text.")
+    limit = MAX_BINARY_BYTES if suffix in (".pdf", ".docx", ".doc") else MAX_TEXT_BYTES
+    if size > limit:
+        raise InputError(f"{path}: {size / 2**20:.0f} MB, over the limit of {limit // 2**20} MB. Split it into parts.")
+    if suffix in (".jsonl", ".jsonl.gz"):
+        return list(_read_jsonl(path))
+    if suffix == ".pdf":
+        from ingest.pdf import pdf_pages
+
+        return [_pdf_document(path, name, pdf_pages(path, ocr=ocr))]
+    if suffix in (".docx", ".doc"):
+        from ingest.docx import doc_lines, docx_lines
+
+        lines = docx_lines(path) if suffix == ".docx" else doc_lines(path)
+        return [_document(path, name, "\n".join(lines), wrapped=False)]
+    if suffix in (".html", ".htm"):
+        from ingest.html import html_charset, html_text
+
+        raw = path.read_bytes()
+        charset = html_charset(raw)
+        try:
+            markup = raw.decode(charset) if charset and charset not in ("utf-8", "utf8") else _decode(path, raw)
+        except (LookupError, UnicodeDecodeError):
+            markup = _decode(path, raw)
+        page_title, text = html_text(markup)
+        return [_document(path, name, text, wrapped=False, fallback_title=page_title)]
+    if suffix in (".txt", ".md"):
+        text = _decode(path, path.read_bytes())
+        meta, body, error = front_matter(clean_keep(text))
+        if error:
+            raise InputError(f"{path}: {error}. Fix the block between the '---' lines at the top, or remove it.")
+        return [_document(path, name, body, wrapped=None, meta=meta)]
+    raise InputError(f"{path}: {_why_unsupported(path)}")
+
+
+def clean_keep(text: str) -> str:
+    """Line endings to "\\n" without touching the rest (front matter is parsed before :func:`clean`)."""
+    return text.replace("\r\n", "\n").replace("\r", "\n").lstrip("\ufeff")
+
+
+def _decode(path: Path, raw: bytes) -> str:
+    try:
+        text, encoding = decode(raw)
+    except DecodeError as exc:
+        raise InputError(f"{path}: the file {exc}. Save it as UTF-8 text (in Word: Save As > Plain Text > "
+                         "Unicode (UTF-8)), or give it the extension of its real type.") from None
+    if encoding not in ("utf-8", "ascii"):
+        log.info("%s: read as %s", path, encoding)
+    return text
+
+
+def _title_from(text: str, fallback: str) -> str:
+    for line in text.split("\n"):
+        line = line.strip().lstrip("#").strip()
+        if line:
+            return line[:300]
+    return fallback
+
+
+def _document(path: Path, name: str, text: str, *, wrapped: bool | None, meta: Meta = Meta(),
+              fallback_title: str = "") -> Document:
+    """One document from the text of a non-JSONL file: header metadata, title block, wraps."""
+    text = clean(text)
+    if not text:
+        raise InputError(f"{path}: no text in the file. Remove it, or export it again with its text.")
+    header = from_header(text)
+    meta = Meta(*(clean(v) for v in (meta.title, meta.number, meta.date, meta.issuer, meta.doc_type))).over(header)
+    body = textlines.strip_title_block(text.split("\n"))
+    body_text = "\n".join(body)
+    if wrapped or (wrapped is None and textlines.looks_wrapped(body_text)):
+        body_text = textlines.join_lines(body)[0]
+    body_text = clean(body_text) or text
+    title = meta.title or fallback_title or _title_from(body_text, path.name)
+    return Document(doc_id=f"file:{name}", title=clean(title), text=body_text, number=meta.number,
+                    issuer=meta.issuer, date=meta.date, doc_type=meta.doc_type or "Tài liệu", source=str(path))
+
+
+def _pdf_document(path: Path, name: str, pages: list[str]) -> Document:
+    """A PDF's pages -> one document with page starts; furniture and signing blocks removed."""
+    page_lines = textlines.strip_furniture([clean(page).split("\n") for page in pages])
+    head = clean("\n".join("\n".join(lines) for lines in page_lines[:3]))
+    meta = from_header(head)
+    vbhn = consolidated("\n".join("\n".join(lines) for lines in page_lines))
+    if vbhn:  # a văn bản hợp nhất: its own number, date and issuer; the title stays the text's
+        meta = Meta(title=meta.title).over(vbhn)
+    elif not meta.number and page_lines:
+        meta = meta.over(from_header(clean("\n".join(page_lines[-1]))))
+    flat: list[str] = []
+    owners: list[int] = []
+    for number, lines in enumerate(page_lines, start=1):
+        lines = textlines.strip_signature(lines)
+        if number == 1 or (not flat and lines):
+            lines = textlines.strip_title_block(lines)
+        flat.extend(lines)
+        owners.extend([number] * len(lines))
+    text, starts = textlines.join_lines(flat, owners)
+    if not text.strip():
+        raise InputError(f"{path}: the PDF holds no text after its page headers and title block. "
+                         "Check that it is the right file.")
+    title = meta.title or _title_from(text, path.name)
+    return Document(doc_id=f"file:{name}", title=title, text=text, number=meta.number, issuer=meta.issuer,
+                    date=meta.date, doc_type=meta.doc_type or "Tài liệu", source=str(path), page_starts=starts)
 
 
 def _open_text(path: Path) -> str:
     try:
         raw = gzip.open(path, "rb").read() if path.name.lower().endswith(".gz") else path.read_bytes()
+    except (OSError, EOFError) as exc:
+        raise InputError(f"{path}: cannot be read ({exc}). Check that the file is a complete .gz/.jsonl.") from None
+    try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise InputError(
-            f"{path}: not UTF-8 (byte {exc.start}). Convert it first, e.g. "
-            f"`iconv -f WINDOWS-1258 -t UTF-8 {path.name} > fixed.txt` for TCVN/Windows text."
+            f"{path}: not UTF-8 (byte {exc.start}). JSONL must be UTF-8: re-export it, or convert it "
+            f"(`iconv -f UTF-16 -t UTF-8 {path.name} > fixed.jsonl` for a UTF-16 file)."
         ) from None
-    except (OSError, EOFError) as exc:
-        raise InputError(f"{path}: cannot be read ({exc}).") from None
 
 
 def _read_jsonl(path: Path) -> Iterator[Document]:
@@ -121,59 +295,3 @@ def _read_jsonl(path: Path) -> Iterator[Document]:
             source=str(path),
             extra=MappingProxyType({k: v for k, v in record.items() if k not in _KNOWN}),
         )
-
-
-def _read_text(path: Path, name: str) -> Document:
-    text = clean(_open_text(path))
-    if not text:
-        raise InputError(f"{path}: the file is empty. Remove it or add text.")
-    title = next(line for line in text.split("\n") if line.strip()).lstrip("#").strip()
-    return Document(doc_id=f"file:{name}", title=title, text=text, source=str(path),
-                    doc_type="Tài liệu")
-
-
-# -- the interface of ingest.sync (the full readers for PDF/DOCX/HTML and legacy encodings extend these) --
-
-from dataclasses import dataclass  # noqa: E402
-
-
-@dataclass(frozen=True)
-class Scan:
-    """Files found under some paths: readable ones as ``(file, name inside the folder)``, others with a reason."""
-
-    files: list[tuple[Path, str]]
-    unsupported: list[tuple[Path, str]]
-
-
-def scan(paths: Iterable[Path]) -> Scan:
-    """Every corpus file under ``paths``, and every other file with why it is not read.
-
-    Raises:
-        InputError: a path does not exist.
-    """
-    files: list[tuple[Path, str]] = []
-    unsupported: list[tuple[Path, str]] = []
-    for path in map(Path, paths):
-        if not path.exists():
-            raise InputError(f"{path}: no such file or folder. Check the path.")
-        children = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
-        for child in children:
-            name = child.relative_to(path).as_posix() if path.is_dir() else child.name
-            if any(part.startswith(".") for part in Path(name).parts) or child.name.lower() in _SKIP_NAMES:
-                continue
-            if _suffix(child):
-                files.append((child, name))
-            else:
-                unsupported.append((child, f"unsupported file type; supported: {', '.join(SUFFIXES)}"))
-    return Scan(files, unsupported)
-
-
-def read_file(path: Path, name: str, *, ocr: str = "off") -> list[Document]:
-    """The documents of one file (a JSONL file holds many; others one, doc id ``file:<name>``).
-
-    Raises:
-        InputError: naming the file, the reason and the fix.
-    """
-    if _suffix(path) in (".jsonl", ".jsonl.gz"):
-        return list(_read_jsonl(path))
-    return [_read_text(path, name)]

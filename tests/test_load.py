@@ -43,14 +43,14 @@ def test_missing_text_and_wrong_encoding_and_missing_path(tmp_path):
     path.write_text('{"doc_id": "a", "text": ""}\n', encoding="utf-8")
     with pytest.raises(InputError, match=r"no-text\.jsonl:1: missing text"):
         list(load_documents([path]))
-    legacy = tmp_path / "cu.txt"
-    legacy.write_bytes("Ủy ban".encode("utf-16"))
-    with pytest.raises(InputError, match=r"cu\.txt: not UTF-8.*iconv"):
-        list(load_documents([legacy]))
+    binary = tmp_path / "cu.txt"
+    binary.write_bytes(b"\x00\x01\x02PK\x03\x04" * 50)
+    with pytest.raises(InputError, match=r"cu\.txt: the file .*binary.*Save it as UTF-8"):
+        list(load_documents([binary]))
     with pytest.raises(InputError, match="no such file"):
         corpus_files([tmp_path / "missing"])
     with pytest.raises(InputError, match="unsupported file type"):
-        corpus_files([tmp_path / "cu.txt"]) and corpus_files([_touch(tmp_path / "a.docx")])
+        corpus_files([tmp_path / "cu.txt"]) and corpus_files([_touch(tmp_path / "a.xlsx")])
 
 
 def _touch(path):
