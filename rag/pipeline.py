@@ -6,23 +6,27 @@ only routes them to widgets; ``Pipeline.ask`` returns the final answer.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
+import re
 from collections.abc import Iterator, Sequence
 
 from rag import sparse
 from rag.answer import ExtractiveAnswerer
+from rag.catalog import Catalog
 from rag.config import Settings
 from rag.embed import Embedder, load_embedder
+from rag.query import Article, Query, parse, retrieval_context
 from rag.store import QdrantStore, collection_stamp, open_store
-from rag.text import has_diacritics, normalize, syllables
-from rag.types import Answer, Delta, Final, Hit, Retrieved, Turn
+from rag.text import normalize
+from rag.types import Answer, Delta, Final, Hit, Retrieved, SearchFilter, Turn
 
 log = logging.getLogger(__name__)
 
-# A follow-up that is short or points back ("còn ... thì sao?", "việc đó") gets the
-# previous question added to its retrieval query.
-_POINTERS = {"đó", "này", "trên", "ấy", "còn", "vậy", "thế", "sao", "do", "nay", "con", "vay", "the"}
-_SHORT_FOLLOWUP = 12
+#: RRF constant used when the search restricted to the documents a question names is merged in.
+_MERGE_K = 60
+#: A question naming more documents than this (a bare year, a common date) is not narrowed.
+_MAX_NAMED = 500
 
 
 def retrieval_query(question: str, history: Sequence[Turn] = ()) -> tuple[str, str | None]:
@@ -31,13 +35,7 @@ def retrieval_query(question: str, history: Sequence[Turn] = ()) -> tuple[str, s
     >>> retrieval_query("Còn thời hạn thì sao?", [Turn("user", "Xã công khai ngân sách thế nào?")])
     ('Còn thời hạn thì sao?', 'Xã công khai ngân sách thế nào?')
     """
-    previous = next((t.content for t in reversed(history) if t.role == "user" and t.content.strip()), None)
-    if previous is None:
-        return question, None
-    words = syllables(question)
-    if len(words) <= _SHORT_FOLLOWUP or _POINTERS & set(words):
-        return question, previous
-    return question, None
+    return question, retrieval_context(question, history)
 
 
 class Pipeline:
@@ -47,6 +45,11 @@ class Pipeline:
     ...     answer = pipe.ask("Xã phải công khai thông tin chậm nhất mấy ngày?")
     ...     print(answer.text, [c.label() for c in answer.citations])
     """
+
+    #: Dense leg reads the diacritics-restored question (else unaccented questions go lexical only).
+    restore_diacritics = True
+    #: Documents whose số hiệu / date the question names are searched on their own and ranked first.
+    reference_rank = True
 
     def __init__(
         self,
@@ -72,44 +75,80 @@ class Pipeline:
         self.answerer = answerer or ExtractiveAnswerer(
             max_sentences=settings.answer_sentences, refusal_threshold=settings.refusal_threshold
         )
+        self._catalog: Catalog | None = None
 
-    def retrieve(self, question: str, history: Sequence[Turn] = (), k: int | None = None) -> list[Hit]:
-        """Ranked chunks for a question (and its conversation)."""
-        question = normalize(question)
-        current, previous = retrieval_query(question, history)
-        dense_text = f"{previous}\n{current}" if previous else current
-        lexical = sparse.encode_query(current)
-        if previous:
-            lexical = sparse.combine(lexical, sparse.encode_query(normalize(previous), weight=0.5))
+    @property
+    def catalog(self) -> Catalog:
+        """Document metadata and the diacritics model of the collection (built on first use, cached)."""
+        if self._catalog is None:
+            self._catalog = Catalog.open(self.store, self.collection, self.settings.data_dir / "cache" / "retrieval")
+        return self._catalog
+
+    def query(self, question: str, history: Sequence[Turn] = ()) -> Query:
+        """The parsed question: references, accent state, restored text, partial numbers resolved.
+
+        >>> pipe.query("Thông tư 09/2025 quy định gì?").resolved  # doctest: +SKIP
+        (('09/2025', '09/2025/TT-BNV'),)
+        """
+        q = parse(question, history)
+        changes: dict[str, object] = {}
+        if self.restore_diacritics and not all(q.accented) and q.words:
+            changes["restored"] = self.catalog.restorer.restore(q.text)
+        if any(not n.complete for n in q.numbers):
+            changes["resolved"] = self.catalog.resolve(q)
+        return q.with_(**changes) if changes else q
+
+    def retrieve(self, question: str | Query, history: Sequence[Turn] = (), k: int | None = None,
+                 filter: SearchFilter | None = None) -> list[Hit]:
+        """Ranked chunks for a question (and its conversation), optionally within ``filter``."""
+        q = question if isinstance(question, Query) else self.query(question, history)
+        limit = k or self.settings.top_k
+        candidates = max(self.settings.candidates, k or 0)
+        lexical = sparse.encode_words(q.words, q.accented)
+        if q.previous:
+            previous = parse(q.previous)
+            lexical = sparse.combine(lexical, sparse.encode_words(previous.words, previous.accented, weight=0.5))
         mode = self.settings.retrieval_mode
-        if mode == "hybrid" and not has_diacritics(current):
-            # e5 cannot read unaccented Vietnamese (R@10 ~0 on civic_dev); its ranks would only add noise.
-            mode = "lexical"
-        dense = self.embedder.embed_query(dense_text) if mode != "lexical" else None
-        return self.store.search(
-            self.collection,
-            dense=dense,
-            lexical=lexical,
-            limit=k or self.settings.top_k,
-            candidates=max(self.settings.candidates, k or 0),
-            mode=mode,
-        )
+        if mode == "hybrid" and q.unaccented and not self.restore_diacritics:
+            mode = "lexical"  # e5 cannot read unaccented Vietnamese (R@10 ~0 on civic_dev)
+        dense = self.embedder.embed_query(q.dense_text) if mode != "lexical" else None
+        search = dict(dense=dense, lexical=lexical, limit=limit, candidates=candidates, mode=mode)
+        hits = self.store.search(self.collection, filter=filter, **search)
+        if not self.reference_rank:
+            return hits
+        named = self.catalog.named(q)
+        if not named or len(named) > _MAX_NAMED:
+            return _rank_by_reference(hits, [], set(), q.articles, limit)
+        within = SearchFilter(doc_ids=tuple(sorted(named)))
+        if filter:
+            within = SearchFilter(filter.doc_types, filter.issuers, filter.year_from, filter.year_to,
+                                  tuple(d for d in within.doc_ids if not filter.doc_ids or d in filter.doc_ids))
+        extra = self.store.search(self.collection, filter=within, **search) if within.doc_ids else []
+        return _rank_by_reference(hits, extra, named, q.articles, limit)
 
-    def run(self, question: str, history: Sequence[Turn] = (), k: int | None = None) -> Iterator[Retrieved | Delta | Final]:
+    def run(self, question: str, history: Sequence[Turn] = (), k: int | None = None,
+            filter: SearchFilter | None = None) -> Iterator[Retrieved | Delta | Final]:
         """Yield ``Retrieved`` when the passages are known, then ``Final``."""
-        hits = self.retrieve(question, history, k)
+        q = self.query(question, history)
+        hits = self.retrieve(q, history, k, filter)
         yield Retrieved(tuple(hits))
-        answer = self.answerer.answer(question, hits, history)
+        # The answerer checks the numbers and dates a question names literally against the
+        # evidence; it reads them in canonical form (05/03/2026, the full số hiệu).
+        asked = q.canonical
+        answer = self.answerer.answer(asked, hits, history)
+        if asked != question:
+            answer = dataclasses.replace(answer, question=question)
         log.info("answered %r: refused=%s evidence=%.3f", question[:80], answer.refused, answer.evidence)
         yield Final(answer)
 
-    def ask(self, question: str, history: Sequence[Turn] = (), k: int | None = None) -> Answer:
+    def ask(self, question: str, history: Sequence[Turn] = (), k: int | None = None,
+            filter: SearchFilter | None = None) -> Answer:
         """The final answer to a question.
 
         >>> pipe.ask("xa phai cong khai thong tin cham nhat may ngay").refused  # doctest: +SKIP
         False
         """
-        for event in self.run(question, history, k):
+        for event in self.run(question, history, k, filter):
             if isinstance(event, Final):
                 return event.answer
         raise AssertionError("pipeline ended without a Final event")  # pragma: no cover
@@ -123,3 +162,42 @@ class Pipeline:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _article_matches(hit: Hit, articles: Sequence[Article]) -> bool:
+    """True when the chunk is (or compiles) one of the named articles.
+
+    A compiled unit (Pháp điển) carries its original article in ``provision``
+    ("Điều 11 Nghị định số 06/2014/NĐ-CP"); other documents in ``section``/``path``.
+    """
+    c = hit.chunk
+    places = [c.provision, c.section] + [p.strip() for p in (c.path or "").split("›")]
+    for article in articles:
+        head = re.compile(rf"điều {re.escape(article.dieu)}(?:\.(?!\w)|[\s,:;]|$)")
+        if any(head.match(normalize(place).lower()) for place in places):
+            return True
+    return False
+
+
+def _rank_by_reference(hits: list[Hit], extra: list[Hit], named: set[str], articles: Sequence[Article],
+                       limit: int) -> list[Hit]:
+    """Merge the named documents' own search into the ranking and put what the question names first.
+
+    The two lists are fused by reciprocal rank (k = 60); then chunks of a named
+    document come before the rest, and among each group a chunk of a named
+    article (Điều N) first. Order is otherwise kept.
+    """
+    if not named and not articles:
+        return hits
+    fused: dict[str, tuple[float, Hit]] = {}
+    for ranking in (hits, extra):
+        for rank, hit in enumerate(ranking, start=1):
+            score, _ = fused.get(hit.chunk.point_id, (0.0, hit))
+            fused[hit.chunk.point_id] = (score + 1.0 / (_MERGE_K + rank), hit)
+    order = sorted(fused.values(), key=lambda sh: -sh[0])
+    if articles and not named:
+        tiers = [int(_article_matches(h, articles)) for _, h in order]
+    else:
+        tiers = [2 * (h.chunk.doc_id in named) + (bool(articles) and _article_matches(h, articles)) for _, h in order]
+    ranked = sorted(zip(tiers, order), key=lambda t: -t[0])
+    return [dataclasses.replace(h, rank=i, score=tier + s) for i, (tier, (s, h)) in enumerate(ranked[:limit], start=1)]

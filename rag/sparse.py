@@ -4,14 +4,17 @@ Documents get BM25 term-frequency saturation; Qdrant applies IDF itself
 (``Modifier.IDF`` on the sparse vector), so the collection needs no corpus
 statistics of ours. Each syllable and syllable bigram is indexed twice: as
 written and without diacritics (``~`` prefix), so a question typed without
-accents still matches; accented questions use only the accented terms, since
-``ma/má/mà/mả/mã/mạ`` are six different words.
+accents still matches. A question is matched syllable by syllable in the form it
+was typed: a syllable typed with diacritics uses the accented term (``ma/má/mà/
+mả/mã/mạ`` are six different words), a bare one the unaccented term; a pair uses
+the accented term only when both syllables were typed with diacritics.
 """
 
 from __future__ import annotations
 
 import hashlib
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from rag.text import has_diacritics, strip_accents, syllables
@@ -66,15 +69,35 @@ def encode_document(text: str) -> SparseVector:
 
 
 def encode_query(text: str, weight: float = 1.0) -> SparseVector:
-    """Sparse vector of a question; unaccented questions use the unaccented terms.
+    """Sparse vector of a question, each syllable in the form it was typed (see :func:`encode_words`).
 
     >>> encode_query("xa phai cong khai") == encode_query("xã phải công khai")
     False
+    >>> encode_query("xa phai cong khai") == encode_query("xa phai cong khai", weight=1.0)
+    True
     """
     words = syllables(text)
-    prefix = "" if has_diacritics(text) else "~"
-    words = words if prefix == "" else [strip_accents(w) for w in words]
-    return _vector({t: weight * min(tf, 1.0) for t, tf in _terms(words, prefix).items()})
+    return encode_words(words, [has_diacritics(w) for w in words], weight)
+
+
+def encode_words(words: Sequence[str], accented: Sequence[bool], weight: float = 1.0) -> SparseVector:
+    """Sparse vector of lower-case syllables; ``accented[i]`` says whether ``words[i]`` was typed with marks.
+
+    A bare syllable is matched through the unaccented field (``~xa`` finds
+    ``xã``, ``xa``, ``xá``...), an accented one exactly; a pair is exact only when
+    both of its syllables are accented. Query terms count once (binary weights).
+
+    >>> encode_words(["xã", "phai"], [True, False]) == encode_query("xã phai")
+    True
+    """
+    terms: Counter[str] = Counter()
+    keys = [w if a else "~" + strip_accents(w) for w, a in zip(words, accented)]
+    for key in keys:
+        terms[key] = 1.0
+    for (a, x), (b, y) in zip(zip(words, accented), list(zip(words, accented))[1:]):
+        pair = f"{a} {b}" if x and y else f"~{strip_accents(a)} {strip_accents(b)}"
+        terms[pair] = BIGRAM_WEIGHT
+    return _vector({t: weight * w for t, w in terms.items()})
 
 
 def combine(*vectors: SparseVector) -> SparseVector:

@@ -1,0 +1,303 @@
+"""The question as a value: built once, read by the retriever and the answerer.
+
+:func:`parse` turns a question (and its conversation) into a :class:`Query`:
+the normalised text, its syllables and which of them the user typed with
+diacritics, the earlier turn a follow-up points back to, and the references it
+names: document numbers (số hiệu, in full or in part, with ``đ`` or ``d``),
+articles (Điều / khoản / điểm), dates (normalised to ``dd/mm/yyyy``), years,
+document types and issuers. Nothing downstream re-derives any of these.
+
+Forms of the references follow Nghị định 30/2020/NĐ-CP (Phụ lục I: số hiệu
+``số/năm/ký hiệu``, ký hiệu = abbreviation of the type and the issuer) and the
+everyday ways of typing them (``5/3/2026``, ``05-03-2026``,
+``ngày 5 tháng 3 năm 2026``, ``Thông tư 09/2025``, ``QD`` for ``QĐ``).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+
+from rag.text import has_diacritics, normalize, strip_accents, syllables
+from rag.types import Turn
+
+# A follow-up that is short or points back ("còn ... thì sao?", "việc đó") gets the
+# previous question added to its retrieval query.
+_POINTERS = {"đó", "này", "trên", "ấy", "còn", "vậy", "thế", "sao", "do", "nay", "con", "vay", "the"}
+_SHORT_FOLLOWUP = 12
+
+#: Document types as officers name them -> the abbreviation in a số hiệu (NĐ 30/2020, Phụ lục III).
+DOC_TYPES = {
+    "hien phap": "", "bo luat": "qh", "luat": "qh", "phap lenh": "pl", "nghi quyet": "nq", "nghi dinh": "nd",
+    "quyet dinh": "qd", "thong tu lien tich": "ttlt", "thong tu": "tt", "chi thi": "ct", "ke hoach": "kh",
+    "quy che": "qc", "huong dan": "hd", "cong van": "", "thong bao": "tb", "bao cao": "bc",
+    "to trinh": "tt", "ket luan": "kl", "chuong trinh": "ctr", "de an": "da",
+}
+_TYPE_ALT = "|".join(sorted(DOC_TYPES, key=len, reverse=True))
+#: Issuers named in questions: unaccented pattern -> canonical name.
+ISSUERS = {
+    r"ubnd|uy ban nhan dan": "Ủy ban nhân dân",
+    r"hdnd|hoi dong nhan dan": "Hội đồng nhân dân",
+    r"chinh phu": "Chính phủ",
+    r"thu tuong(?: chinh phu)?": "Thủ tướng Chính phủ",
+    r"quoc hoi": "Quốc hội",
+    r"uy ban thuong vu quoc hoi|ubtvqh": "Ủy ban Thường vụ Quốc hội",
+    r"mttq|mat tran to quoc": "Mặt trận Tổ quốc",
+    r"dang uy": "Đảng ủy",
+    r"bo noi vu|bnv": "Bộ Nội vụ",
+    r"bo tai chinh|btc": "Bộ Tài chính",
+    r"thanh tra chinh phu|ttcp": "Thanh tra Chính phủ",
+    r"bo lao dong(?:[ ,-]+thuong binh va xa hoi)?|bldtbxh": "Bộ Lao động - Thương binh và Xã hội",
+}
+
+_NUMBER = re.compile(r"(?<![\w/.-])(\d{1,4})((?:[/-][0-9a-zđ]+)+)(?![\w/])")
+_DATE_NUM = re.compile(r"(?<![\w/.-])(\d{1,2})[/.-](\d{1,2})[/.-](\d{4}|\d{2})(?![\w/.-])")
+_DATE_WORDS = re.compile(r"\bngay (\d{1,2}) thang (\d{1,2}) nam (\d{4})\b")
+_YEAR = re.compile(r"(?<![\w/.-])(19[4-9]\d|20\d\d)(?![\w/.-])")
+_ARTICLE = re.compile(r"\b(?:diem ([a-zđ])\s+)?(?:khoan (\d{1,3})\s+)?dieu (\d{1,3}[a-z]?)\b")
+_TYPED_NUMBER = re.compile(rf"\b({_TYPE_ALT})(?: so)? (\d{{1,4}})(?:(?: nam)? (19[4-9]\d|20\d\d))?(?![\w/.-])")
+
+
+@dataclass(frozen=True)
+class DocNumber:
+    """A số hiệu as named in a question, complete or not.
+
+    ``serial`` has no leading zeros; ``code`` is the unaccented, lower-case ký hiệu
+    parts (``("tt", "bnv")``); ``doc_type`` the unaccented type word before it.
+
+    >>> n = parse_number("09/2025")
+    >>> n.matches("09/2025/TT-BNV"), n.matches("09/2024/TT-BNV"), n.matches("19/2025/TT-BNV")
+    (True, False, False)
+    >>> parse_number("33/2014/QD-TTg").matches("33/2014/QĐ-TTg")
+    True
+    """
+
+    text: str
+    serial: str
+    year: str = ""
+    code: tuple[str, ...] = ()
+    doc_type: str = ""
+
+    @property
+    def complete(self) -> bool:
+        return bool(self.code)
+
+    def matches(self, number: str, doc_type: str = "") -> bool:
+        """True when a document numbered ``number`` (of type ``doc_type``) can be the one meant."""
+        other = parse_number(number)
+        if other is None or other.serial != self.serial:
+            return False
+        if self.year and other.year != self.year:
+            return False
+        if self.code and other.code != self.code:
+            return False
+        if self.doc_type and doc_type and _fold(doc_type) != self.doc_type:
+            return False
+        return bool(self.year or self.code or (self.doc_type and doc_type))
+
+
+@dataclass(frozen=True)
+class Article:
+    """Điều / khoản / điểm named in a question (``khoan``/``diem`` empty when not named)."""
+
+    dieu: str
+    khoan: str = ""
+    diem: str = ""
+
+    def label(self) -> str:
+        """The place as written in citations.
+
+        >>> Article("5", "2", "a").label()
+        'điểm a khoản 2 Điều 5'
+        """
+        parts = [f"điểm {self.diem}" if self.diem else "", f"khoản {self.khoan}" if self.khoan else "", f"Điều {self.dieu}"]
+        return " ".join(p for p in parts if p)
+
+
+@dataclass(frozen=True)
+class Query:
+    """One question, parsed once.
+
+    ``words`` are the syllables of ``text`` (lower-case, normalised); ``accented[i]``
+    says whether the user typed ``words[i]`` with a diacritic. ``previous`` is the
+    earlier user turn a follow-up points back to (normalised), else ``None``.
+    ``restored`` is ``text`` with diacritics restored where the user typed none
+    (filled by the pipeline's restorer; equal to ``text`` when nothing was missing).
+    ``resolved`` maps a partial number's text to the full số hiệu it resolved to in
+    the collection (filled by the pipeline).
+    """
+
+    question: str
+    text: str
+    words: tuple[str, ...]
+    accented: tuple[bool, ...]
+    previous: str | None = None
+    numbers: tuple[DocNumber, ...] = ()
+    articles: tuple[Article, ...] = ()
+    dates: tuple[str, ...] = ()
+    years: tuple[int, ...] = ()
+    doc_types: tuple[str, ...] = ()
+    issuers: tuple[str, ...] = ()
+    restored: str = ""
+    resolved: tuple[tuple[str, str], ...] = field(default=())
+
+    @property
+    def has_diacritics(self) -> bool:
+        """True when any syllable was typed with a diacritic."""
+        return any(self.accented)
+
+    @property
+    def unaccented(self) -> bool:
+        """True when the question has letters but no diacritic at all (typed on a bare keyboard)."""
+        return not self.has_diacritics and any(c.isalpha() for c in self.text)
+
+    @property
+    def partly_accented(self) -> bool:
+        """True when some syllables that could carry a diacritic were typed bare while others carry one."""
+        return self.has_diacritics and not all(self.accented)
+
+    @property
+    def dense_text(self) -> str:
+        """What the dense leg reads: the restored question, after the previous turn if any."""
+        current = self.restored or self.text
+        return f"{self.previous}\n{current}" if self.previous else current
+
+    @property
+    def canonical(self) -> str:
+        """``text`` with dates as ``dd/mm/yyyy`` and partial numbers replaced by what they resolved to.
+
+        >>> parse("Kế hoạch ngày 5/3/2026").canonical
+        'Kế hoạch ngày 05/03/2026'
+        """
+        out = _DATE_NUM.sub(lambda m: _date(m.group(1), m.group(2), m.group(3)) or m.group(0), self.text)
+        for short, full in self.resolved:
+            out = re.sub(rf"(?<![\w/.-]){re.escape(short)}(?![\w/])", full, out)
+        return out
+
+    def with_(self, **changes) -> Query:
+        """A copy with some fields replaced (the pipeline fills ``restored`` and ``resolved``)."""
+        return replace(self, **changes)
+
+
+def parse_number(text: str, doc_type: str = "") -> DocNumber | None:
+    """A :class:`DocNumber` from ``10/2022/QH15``, ``09/2025``, ``21-KH/ĐU``; ``None`` for other text.
+
+    >>> parse_number("21-KH/ĐU")
+    DocNumber(text='21-KH/ĐU', serial='21', year='', code=('kh', 'du'), doc_type='')
+    """
+    parts = [p for p in re.split(r"[/-]", _fold(text).replace(" ", "")) if p]
+    if not parts or not parts[0].isdigit():
+        return None
+    serial = parts[0].lstrip("0") or "0"
+    year = next((p for p in parts[1:] if re.fullmatch(r"(19|20)\d\d", p)), "")
+    code = tuple(p for p in parts[1:] if p != year)
+    if not year and not code:
+        return None
+    return DocNumber(text.strip(), serial, year, code, _fold(doc_type))
+
+
+def retrieval_context(question: str, history: Sequence[Turn] = ()) -> str | None:
+    """The previous user turn when ``question`` is a follow-up (short or pointing back), else ``None``.
+
+    >>> retrieval_context("Còn thời hạn thì sao?", [Turn("user", "Xã công khai ngân sách thế nào?")])
+    'Xã công khai ngân sách thế nào?'
+    """
+    previous = next((t.content for t in reversed(history) if t.role == "user" and t.content.strip()), None)
+    if previous is None:
+        return None
+    words = syllables(question)
+    return previous if len(words) <= _SHORT_FOLLOWUP or _POINTERS & set(words) else None
+
+
+def parse(question: str, history: Sequence[Turn] = ()) -> Query:
+    """Build the :class:`Query` of a question and its conversation.
+
+    >>> q = parse("Theo Thông tư 09/2025, khoản 1 Điều 5, ngày 5 tháng 3 năm 2026 thi sao?")
+    >>> [n.text for n in q.numbers], q.articles, q.dates, q.doc_types
+    (['09/2025'], (Article(dieu='5', khoan='1', diem=''),), ('05/03/2026',), ('thong tu',))
+    >>> parse("xa phai cong khai").unaccented, parse("xã phai công khai").accented
+    (True, (True, False, True, False))
+    """
+    text = normalize(question)
+    previous = retrieval_context(text, history)
+    words = tuple(syllables(text))
+    accented = tuple(has_diacritics(w) for w in words)
+    folded = " ".join(_fold(w) for w in words)  # unaccented, lower-case, one space: what patterns read
+    spaced = _fold(text)
+
+    dates = []
+    for m in _DATE_NUM.finditer(spaced):
+        if (d := _date(*m.groups())) and d not in dates:
+            dates.append(d)
+    for m in _DATE_WORDS.finditer(folded):
+        if (d := _date(*m.groups())) and d not in dates:
+            dates.append(d)
+    date_spans = [m.span() for m in _DATE_NUM.finditer(spaced)]
+
+    types = []  # a type word counts when capitalised ("Quyết định 33/2014"), not as a verb ("do ai quyết định")
+    for m in re.finditer(rf"\b({_TYPE_ALT})\b", spaced):
+        if (len(text) != len(spaced) or text[m.start()].isupper()) and m.group(1) not in types:
+            types.append(m.group(1))
+
+    numbers: list[DocNumber] = []
+    for m in _NUMBER.finditer(spaced):
+        if any(a <= m.start() < b for a, b in date_spans):
+            continue
+        before = spaced[: m.start()].rstrip()
+        kind = next((t for t in sorted(DOC_TYPES, key=len, reverse=True) if re.search(rf"\b{t}(?: so)?$", before)), "")
+        raw = text[m.start() : m.end()] if len(text) == len(spaced) else m.group(0)
+        if (n := parse_number(raw, kind)) is not None:
+            numbers.append(n)
+    for m in _TYPED_NUMBER.finditer(folded):  # "Thông tư số 9 năm 2025", "Nghị định 61 2023"
+        if not any(n.serial == (m.group(2).lstrip("0") or "0") for n in numbers):
+            numbers.append(DocNumber(m.group(0), m.group(2).lstrip("0") or "0", m.group(3) or "", (), m.group(1)))
+
+    articles = tuple(
+        Article(m.group(3), m.group(2) or "", m.group(1) or "") for m in _ARTICLE.finditer(folded)
+    )
+    years = []
+    for m in _YEAR.finditer(spaced):
+        year = int(m.group(1))
+        if year not in years and not any(a <= m.start() < b for a, b in date_spans):
+            years.append(year)
+    issuers = [name for pattern, name in ISSUERS.items() if re.search(rf"\b(?:{pattern})\b", folded)]
+    return Query(
+        question=question,
+        text=text,
+        words=words,
+        accented=accented,
+        previous=normalize(previous) if previous else None,
+        numbers=tuple(numbers),
+        articles=articles,
+        dates=tuple(dates),
+        years=tuple(years),
+        doc_types=tuple(types),
+        issuers=tuple(issuers),
+        restored=text,
+    )
+
+
+def normalize_date(text: str) -> str:
+    """``dd/mm/yyyy`` of a date typed as ``5/3/2026``, ``05-03-2026``, ``ngày 5 tháng 3 năm 2026``; "" if none.
+
+    >>> normalize_date("5/3/2026"), normalize_date("ngày 5 tháng 3 năm 2026"), normalize_date("32/1/2026")
+    ('05/03/2026', '05/03/2026', '')
+    """
+    folded = _fold(text)
+    m = _DATE_NUM.search(folded) or _DATE_WORDS.search(folded)
+    return (_date(*m.groups()) or "") if m else ""
+
+
+def _date(day: str, month: str, year: str) -> str | None:
+    d, mth = int(day), int(month)
+    if len(year) == 2:
+        year = "20" + year
+    if not (1 <= d <= 31 and 1 <= mth <= 12):
+        return None
+    return f"{d:02d}/{mth:02d}/{year}"
+
+
+def _fold(text: str) -> str:
+    """Unaccented, lower-case, single-spaced (``Đ`` -> ``d``): the form patterns are written in."""
+    return re.sub(r"\s+", " ", strip_accents(normalize(text)).lower()).strip()
