@@ -21,7 +21,10 @@ from collections.abc import Collection, Iterable, Mapping, Sequence
 
 import rag
 
-RETRIEVAL_KEYS = ("recall@1", "recall@5", "recall@10", "mrr@10", "ndcg@10", "quote_hit@10")
+RETRIEVAL_KEYS = (
+    "success@1", "success@5", "success@10", "recall@1", "recall@5", "recall@10", "mrr@10", "ndcg@10", "quote_hit@10",
+)
+_CUTOFFS = (1, 5, 10)
 ANSWER_KEYS = ("refusal_accuracy", "false_refusal_rate", "citation_precision", "quote_recall")
 #: Metrics where a rise is a regression; every other quality metric is higher-is-better.
 LOWER_IS_BETTER = frozenset({"false_refusal_rate"})
@@ -59,14 +62,27 @@ def first_relevant_rank(ranked: Sequence[str], gold: Collection[str]) -> int | N
     return None
 
 
-def recall_at_k(ranked: Sequence[str], gold: Collection[str], k: int) -> float:
-    """1.0 when any gold document is in the top ``k``, else 0.0 (the issue's "any gold" recall).
+def success_at_k(ranked: Sequence[str], gold: Collection[str], k: int) -> float:
+    """1.0 when any gold document is in the top ``k``, else 0.0 (success@k, "hit rate").
 
-    >>> recall_at_k(["x", "g"], {"g"}, 1), recall_at_k(["x", "g"], {"g"}, 5)
+    ``trec_eval``'s ``success.k`` and ir-measures' ``Success@k``.
+
+    >>> success_at_k(["x", "g"], {"g"}, 1), success_at_k(["x", "g"], {"g", "h"}, 5)
     (0.0, 1.0)
     """
     _require_gold(gold)
     return 1.0 if any(doc_id in gold for doc_id in ranked[:k]) else 0.0
+
+
+def recall_at_k(ranked: Sequence[str], gold: Collection[str], k: int) -> float:
+    """Share of the distinct gold documents found in the top ``k`` (``trec_eval``'s ``recall.k``).
+
+    >>> recall_at_k(["x", "g"], {"g", "h"}, 5), recall_at_k(["h", "g"], {"g", "h"}, 2)
+    (0.5, 1.0)
+    """
+    _require_gold(gold)
+    wanted = set(gold)
+    return len(wanted & set(ranked[:k])) / len(wanted)
 
 
 def reciprocal_rank(ranked: Sequence[str], gold: Collection[str], k: int = _DEPTH) -> float:
@@ -190,7 +206,7 @@ def score_question(
 
     >>> s = score_question(gold_doc_ids={"d"}, gold_quotes=[], chunk_hits=[("x", 0.9), ("d", 0.5)],
     ...                    chunk_texts=["...", "..."], answer="...", citations=[("d", "...")], refused=False)
-    >>> s["recall@1"], s["recall@5"], s["mrr@10"], s["citations_correct"]
+    >>> s["success@1"], s["success@5"], s["mrr@10"], s["citations_correct"]
     (0.0, 1.0, 0.5, 1)
     """
     gold = frozenset(gold_doc_ids)
@@ -199,13 +215,16 @@ def score_question(
     scores: dict[str, object] = {"answerable": answerable, "refused": bool(refused)}
     if gold:
         scores["first_gold_rank"] = first_relevant_rank(ranked, gold)
-        for k in (1, 5, 10):
+        for k in _CUTOFFS:
+            scores[f"success@{k}"] = success_at_k(ranked, gold, k)
+        for k in _CUTOFFS:
             scores[f"recall@{k}"] = recall_at_k(ranked, gold, k)
         scores["mrr@10"] = reciprocal_rank(ranked, gold, _DEPTH)
         scores["ndcg@10"] = ndcg_at_k(ranked, gold, _DEPTH)
     else:
         scores["first_gold_rank"] = None
-        scores.update(dict.fromkeys(("recall@1", "recall@5", "recall@10", "mrr@10", "ndcg@10")))
+        scores.update(dict.fromkeys([f"success@{k}" for k in _CUTOFFS] + [f"recall@{k}" for k in _CUTOFFS]
+                                    + ["mrr@10", "ndcg@10"]))
     if answerable and gold_quotes:
         scores["quote_hit@10"] = 1.0 if quote_hit(chunk_texts[:_DEPTH], gold_quotes) else 0.0
         scores["quote_coverage"] = max(syllable_coverage(answer, q) for q in gold_quotes)

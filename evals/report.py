@@ -46,7 +46,7 @@ def failure_reasons(row: Mapping) -> list[str]:
         return reasons
     if row.get("refused"):
         reasons.append("Từ chối dù tài liệu có câu trả lời")
-    if m.get("recall@10") == 0.0:
+    if m.get("success@10") == 0.0:
         reasons.append("Tài liệu đúng không nằm trong top 10")
     if m.get("quote_hit@10") == 0.0:
         reasons.append("Không đoạn nào trong top 10 chứa trích dẫn chuẩn")
@@ -157,7 +157,7 @@ def _rank_histogram(rows: Sequence[Mapping]) -> str:
     counts = [0] * len(labels)
     for row in rows:
         m = row.get("metrics") or {}
-        if m.get("recall@10") is None:  # unanswerable, or no gold document ids
+        if m.get("success@10") is None:  # unanswerable, or no gold document ids
             continue
         rank = m.get("first_gold_rank")
         counts[rank - 1 if rank is not None and rank <= depth else depth] += 1

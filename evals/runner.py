@@ -78,7 +78,7 @@ def run_eval(
 
     >>> metrics = run_eval(rag.Settings.from_env(), "../shared/data/eval/civic_dev.jsonl",
     ...                    ["../shared/data/corpus/civic.jsonl"], "runs/hybrid", limit=20)  # doctest: +SKIP
-    >>> metrics["retrieval"]["recall@10"]                                                   # doctest: +SKIP
+    >>> metrics["retrieval"]["success@10"]                                                  # doctest: +SKIP
     0.95
     """
     if k < 1:
@@ -101,7 +101,7 @@ def run_eval(
     try:
         collection, corpus_digest = _prepare(settings, corpus, store, embedder, progress)
         pipe = rag.Pipeline(settings, store=store, embedder=embedder, collection=collection)
-        # Ten chunks hold ~8 documents; ask for 4k chunks so that recall@k counts k documents.
+        # Ten chunks hold ~8 documents; ask for 4k chunks so that success@k counts k documents.
         rows = _ask_all(pipe, examples, max(4 * k, settings.top_k), progress, judge)
     finally:
         if own_store:
@@ -118,8 +118,8 @@ def run_eval(
     _write_json(out / "config.json", config)
     _write_json(out / "metrics.json", metrics)
     write_report(out / "report.html", metrics, rows, config)
-    log.info("eval %s: %d questions, recall@10=%s, written to %s", name, len(rows),
-             metrics["retrieval"]["recall@10"], out)
+    log.info("eval %s: %d questions, success@10=%s, written to %s", name, len(rows),
+             metrics["retrieval"]["success@10"], out)
     return metrics
 
 
@@ -143,6 +143,8 @@ def _prepare(settings, corpus, store, embedder, progress) -> tuple[str, str | No
     digest = ingest.corpus_hash(corpus)
     collection = collection_name(digest, embedder, settings)
     report = ingest.sync(settings, corpus, store=store, embedder=embedder, collection=collection, progress=progress)
+    if report.failed:  # an eval on a partial corpus would mislead: stop with every file's reason
+        raise rag.InputError("; ".join(why for _, why in report.failed))
     log.info("eval corpus %s: %d documents, %d chunks (%s)", collection, report.documents, report.chunks,
              "ingested" if report.reingested else "cached")
     return collection, digest

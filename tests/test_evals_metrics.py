@@ -22,6 +22,7 @@ from evals.metrics import (
     quote_recalled,
     rank_documents,
     recall_at_k,
+    success_at_k,
     reciprocal_rank,
     score_question,
     summarize,
@@ -42,11 +43,15 @@ def test_document_rank_follows_chunk_rank_not_later_scores():
     assert [d for d, _ in rank_documents([("a", 0.2), ("b", 0.9)])] == ["a", "b"]
 
 
-def test_recall_at_k_counts_any_gold_document():
-    assert recall_at_k(RANKED, GOLD, 1) == 0.0
-    assert recall_at_k(RANKED, GOLD, 2) == 1.0
-    assert recall_at_k(RANKED, GOLD, 5) == 1.0
-    assert recall_at_k(["x", "y"], GOLD, 10) == 0.0
+def test_success_at_k_counts_any_gold_document():
+    assert success_at_k(RANKED, GOLD, 1) == 0.0
+    assert success_at_k(RANKED, GOLD, 2) == 1.0
+    assert success_at_k(RANKED, GOLD, 5) == 1.0
+    assert success_at_k(["x", "y"], GOLD, 10) == 0.0
+
+
+def test_recall_at_k_is_the_share_of_gold_documents_found():
+    assert [recall_at_k(RANKED, GOLD, k) for k in (1, 2, 5)] == [0.0, 0.5, 1.0]
 
 
 def test_reciprocal_rank_is_cut_at_k():
@@ -135,7 +140,7 @@ def test_score_question_by_hand_and_without_mutation():
     assert inputs == before
     # Documents: x (rank 1), g1 (rank 2).
     assert s["first_gold_rank"] == 2
-    assert (s["recall@1"], s["recall@5"], s["recall@10"]) == (0.0, 1.0, 1.0)
+    assert (s["success@1"], s["success@5"], s["success@10"]) == (0.0, 1.0, 1.0)
     assert s["mrr@10"] == 0.5
     assert s["ndcg@10"] == pytest.approx(1 / math.log2(3))
     assert s["quote_hit@10"] == 1.0
@@ -160,7 +165,7 @@ def test_unanswerable_question_has_no_retrieval_scores():
 def test_answerable_by_quote_only_has_quote_scores_but_no_document_scores():
     s = score_question(**_question(gold_doc_ids=()))
     assert s["answerable"] is True
-    assert s["recall@10"] is None and s["quote_hit@10"] == 1.0
+    assert s["success@10"] is None and s["recall@10"] is None and s["quote_hit@10"] == 1.0
 
 
 def _scores():
@@ -182,8 +187,8 @@ def test_summarize_uses_the_right_denominators():
     assert scores == before
     r, a = out["retrieval"], out["answer"]
     assert list(r) == list(RETRIEVAL_KEYS) and list(a) == list(ANSWER_KEYS)
-    assert r["recall@1"] == pytest.approx(1 / 3)
-    assert r["recall@10"] == pytest.approx(2 / 3)
+    assert r["success@1"] == pytest.approx(1 / 3)
+    assert r["success@10"] == pytest.approx(2 / 3)
     assert r["mrr@10"] == pytest.approx((0.5 + 1.0 + 0.0) / 3)
     assert r["quote_hit@10"] == pytest.approx(2 / 3)
     assert a["refusal_accuracy"] == 0.5  # u1 refused, u2 did not
@@ -197,7 +202,7 @@ def test_metrics_without_questions_to_average_are_none():
     out = summarize(_scores()[:3])
     assert out["answer"]["refusal_accuracy"] is None
     out = summarize(_scores()[3:])
-    assert out["retrieval"]["recall@10"] is None
+    assert out["retrieval"]["success@10"] is None and out["retrieval"]["recall@10"] is None
     assert out["answer"]["citation_precision"] is None
 
 
@@ -210,7 +215,7 @@ def test_aggregate_has_exactly_the_contract_keys_and_per_kind_blocks():
     assert out["latency_ms"] == {"p50": 30.0, "p95": 48.0}
     assert set(out["by_kind"]) == {"factoid", "multi", "unanswerable"}
     assert all(set(block) == {"retrieval", "answer"} for block in out["by_kind"].values())
-    assert out["by_kind"]["factoid"]["retrieval"]["recall@1"] == 0.5
+    assert out["by_kind"]["factoid"]["retrieval"]["success@1"] == 0.5
     assert out["by_kind"]["unanswerable"]["answer"]["refusal_accuracy"] == 0.5
     with pytest.raises(ValueError):
         aggregate(scores, kinds[:2], [1.0] * 5)
@@ -224,3 +229,45 @@ def test_percentile_and_mean_by_hand():
     assert percentile([7.0], 95) == 7.0
     assert percentile([], 50) is None
     assert mean([1.0, None, 0.0]) == 0.5 and mean([]) is None
+
+
+def test_success_counts_any_gold_and_recall_the_share_of_gold():
+    ranked = ["x", "g1", "y", "g2"]
+    gold = {"g1", "g2", "g3"}
+    assert [success_at_k(ranked, gold, k) for k in (1, 2, 10)] == [0.0, 1.0, 1.0]
+    assert [recall_at_k(ranked, gold, k) for k in (1, 2, 10)] == pytest.approx([0.0, 1 / 3, 2 / 3])
+    s = score_question(gold_doc_ids=gold, gold_quotes=[], chunk_hits=[(d, 1.0 - i / 10) for i, d in enumerate(ranked)],
+                       chunk_texts=[""] * 4, answer="", citations=[], refused=False)
+    assert (s["success@1"], s["success@5"], s["recall@5"]) == (0.0, 1.0, pytest.approx(2 / 3))
+
+
+def test_harness_figures_agree_with_ir_measures_on_the_written_run_files(tmp_path):
+    """The run.trec and qrels.trec the runner writes give trec_eval's figures (via ir-measures)."""
+    ir_measures = pytest.importorskip("ir_measures")
+    from evals.dataset import Example
+    from evals.runner import qrels_lines, run_lines
+
+    golds = {"q1": ("a",), "q2": ("b", "c"), "q3": ("d", "e", "f"), "q4": ("z",), "q5": ("c", "a")}
+    rankings = {"q1": "xayb", "q2": "cxbyw", "q3": "fxyzwvutsrd", "q4": "abc", "q5": "bcdefghijka"}
+    examples = [Example(qid, "?", gold_doc_ids=gold) for qid, gold in golds.items()]
+    rows, scores = [], []
+    for qid, ranked in rankings.items():
+        hits = [(d, round(1.0 - i / 20, 3)) for i, d in enumerate(ranked)]
+        rows.append({"qid": qid, "retrieved": [{"doc_id": d, "score": sc} for d, sc in hits]})
+        scores.append(score_question(gold_doc_ids=golds[qid], gold_quotes=[], chunk_hits=hits,
+                                     chunk_texts=[""] * len(hits), answer="", citations=[], refused=False))
+    (tmp_path / "run.trec").write_text("".join(run_lines(rows, "t")), encoding="utf-8")
+    (tmp_path / "qrels.trec").write_text("".join(qrels_lines(examples)), encoding="utf-8")
+    ours = summarize(scores)["retrieval"]
+
+    from ir_measures import RR, Recall, Success, nDCG
+
+    measures = {"success@1": Success @ 1, "success@5": Success @ 5, "success@10": Success @ 10,
+                "recall@1": Recall @ 1, "recall@5": Recall @ 5, "recall@10": Recall @ 10,
+                "mrr@10": RR @ 10, "ndcg@10": nDCG @ 10}
+    qrels = list(ir_measures.read_trec_qrels(str(tmp_path / "qrels.trec")))
+    run = list(ir_measures.read_trec_run(str(tmp_path / "run.trec")))
+    theirs = ir_measures.calc_aggregate(list(measures.values()), qrels, run)
+    for key, measure in measures.items():
+        assert ours[key] == pytest.approx(theirs[measure], abs=1e-9), key
+    assert 0 < ours["recall@10"] < ours["success@10"] < 1  # the two differ on multi-gold questions
