@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from rag import cite, inforce
-from rag.evidence import Terms, holds_kind, key_terms, question_kind
+from rag.evidence import Terms, counted, holds_counted, holds_kind, key_terms, question_kind
 from rag.guard import is_instruction, without_instructions
 from rag.text import HEADING, has_diacritics, sentences, strip_accents, syllables
 from rag.types import Answer, Citation, Hit, Turn
@@ -35,10 +35,20 @@ class _Scored:
     end: int
     coverage: float  # weighted share of the question's key terms this sentence (and its passage) holds, 0..1
     score: float  # coverage discounted by the passage's rank and a missing answer kind: what picks the quote
+    held: frozenset = frozenset()  # the key terms the sentence itself holds whole
+    pieces: tuple[tuple[int, int], ...] = ()  # a quote of separate lines (a heading and its items); () = start..end
+
+    @property
+    def spans(self) -> tuple[tuple[int, int], ...]:
+        return self.pieces or ((self.start, self.end),)
 
     @property
     def text(self) -> str:
-        return self.hit.chunk.text[self.start:self.end].strip()
+        return "\n".join(self.hit.chunk.text[a:b].strip() for a, b in self.spans)
+
+    @property
+    def quote(self) -> str:
+        return cite.QUOTE_JOINER.join(self.hit.chunk.text[a:b].strip() for a, b in self.spans)
 
 
 def _key(word: str, accented: bool) -> str:
@@ -117,11 +127,12 @@ class ExtractiveAnswerer:
             return refusal(question, hits, 0.0)
         found = inforce.changes(hits[: self.pool])
         # A replaced or repealed text answers only when nothing current does as well.
-        scored = [dataclasses.replace(s, score=s.score * 0.5) if s.hit.chunk.doc_id in found else s
-                  for s in self.score(question, hits)]
+        terms, scored = self._score_all(question, hits)
+        scored = [dataclasses.replace(s, score=s.score * 0.5) if s.hit.chunk.doc_id in found else s for s in scored]
         kind = question_kind(question)
         # A number or a date the question asks for must be in the quote itself.
-        fitting = [s for s in scored if holds_kind(kind, s.text)]
+        counts = counted(question)
+        fitting = [s for s in scored if holds_kind(kind, s.text) and holds_counted(counts, s.text)]
         evidence = max((s.coverage for s in fitting), default=0.0)
         if not fitting or evidence < self.refusal_threshold:
             return refusal(question, hits, evidence)
@@ -134,10 +145,13 @@ class ExtractiveAnswerer:
             # was a correct citation 10 times in 58.
             same_doc = candidate.hit.chunk.doc_id == best.hit.chunk.doc_id
             overlaps = any(c.hit is candidate.hit and c.start < candidate.end and candidate.start < c.end for c in chosen)
-            if same_doc and not overlaps and candidate.score >= 0.75 * best.score:
+            adds = candidate.held - frozenset().union(*(c.held for c in chosen))  # a second sentence must add a term
+            if same_doc and not overlaps and adds and candidate.score >= 0.75 * best.score:
                 chosen.append(candidate)
         listing = kind == "list"
         chosen = [whole_list(s) if listing or s.text.endswith(":") else s for s in chosen]
+        if listing and not chosen[0].text.rstrip().endswith((":", ";")) and "\n" not in chosen[0].text:
+            chosen[0] = heading_list(chosen[0], terms)
         chosen = [s for i, s in enumerate(chosen)
                   if not any(c.hit is s.hit and c.start <= s.start and s.end <= c.end for c in chosen[:i])]
         answer = cite.verify(self._compose(question, hits, chosen, evidence))
@@ -146,21 +160,18 @@ class ExtractiveAnswerer:
 
     # -- scoring -------------------------------------------------------------
 
-    def score(self, question: str, hits: Sequence[Hit]) -> list[_Scored]:
-        """Every quotable sentence of the top passages with its coverage and score."""
-        top = list(hits[: self.passages])
-        if not top:
-            return []
+    def _score_all(self, question: str, hits: Sequence[Hit]) -> tuple[Terms, list[_Scored]]:
+        """The question's key terms, and every quotable sentence of the top passages with its coverage and score."""
         pool = [h.chunk.title + "\n" + h.chunk.section + "\n" + without_instructions(h.chunk.text)
                 for h in hits[: max(self.pool, self.passages)]]
         terms = key_terms(question, pool)
         if not terms.units:
-            return []
+            return terms, []
         kind = question_kind(question)
         out = []
-        for hit in top:
+        for hit in hits[: self.passages]:
             out.extend(self._score_passage(terms, kind, hit))
-        return out
+        return terms, out
 
     def _score_passage(self, terms: Terms, kind: str, hit: Hit) -> list[_Scored]:
         chunk = hit.chunk
@@ -170,12 +181,13 @@ class ExtractiveAnswerer:
         out = []
         for start, end in spans:
             text = chunk.text[start:end]
-            if len(text.split()) < 3 or (HEADING.match(text.strip()) and not text.rstrip().endswith((".", ";", ":"))):
+            if len(text.split()) < 3 or is_heading(text):
                 continue  # a heading says where, the passage's sentences say what
             # A term elsewhere in the passage, its title or heading half-counts for the sentence.
             coverage = terms.coverage(text, f"{chunk.title}\n{chunk.section}\n{evidence_text}")
             fits = 1.0 if holds_kind(kind, text) else self.type_penalty
-            out.append(_Scored(hit, start, end, coverage, coverage * rank_prior * fits))
+            held = frozenset(u for u in terms.units if terms.holds(u, text))
+            out.append(_Scored(hit, start, end, coverage, coverage * rank_prior * fits, held))
         return out
 
     # -- composing -----------------------------------------------------------
@@ -188,7 +200,7 @@ class ExtractiveAnswerer:
         ordered = chosen[:1] + sorted(chosen[1:], key=lambda s: (s.hit.rank, s.start))
         for s in ordered:
             marker = markers.setdefault(s.hit.chunk.point_id, len(markers) + 1)
-            quotes.setdefault(marker, []).append(s.text)
+            quotes.setdefault(marker, []).append(s.quote)
             parts.append(f"{s.text} [{marker}]")
         lead = chosen[0].hit.chunk
         where = f"Theo {short_label(lead)}: " if lead.title else ""
@@ -207,39 +219,120 @@ class ExtractiveAnswerer:
                       tuple(hits), False, round(min(evidence, 1.0), 4))
 
 
+def is_heading(line: str) -> bool:
+    """A heading line ("Điều 3. Công khai thông tin", "II. NHIỆM VỤ TRỌNG TÂM"): it says where, not what.
+
+    >>> is_heading("NỘI DUNG PHỐI HỢP"), is_heading("Điều 9. Thời hiệu khiếu nại là 90 ngày.")
+    (True, False)
+    """
+    line = line.strip()
+    if line.endswith((".", ";", ":")):
+        return False
+    return bool(HEADING.match(line)) or (line.upper() == line and any(c.isalpha() for c in line))
+
+
 _ITEM = re.compile(r"^\s*(?:[a-zđ]\)|\d{1,2}[.)]|[-–•+])\s")
 #: Most words quoted for one list (lead-in and items).
 LIST_WORDS = 150
 
 
+def _style(line: str) -> str:
+    m = _ITEM.match(line)
+    if not m:
+        return ""
+    first = m.group(0).strip()[0]
+    return "digit" if first.isdigit() else "letter" if first.isalpha() else first
+
+
 def whole_list(s: _Scored) -> _Scored:
     """The list a sentence belongs to: its lead-in ("... gồm:") and every item after it.
 
-    A sentence that is neither a lead-in nor an item comes back unchanged. Items are
-    lines opening with "a)", "1." or a dash; the list stops at the first other line or
-    at :data:`LIST_WORDS` words.
+    Items are the sentences after the lead-in while the text so far ends with ":" or
+    ";", or while the next line opens like the first item ("a)", "1.", "-"); the quote
+    stops at :data:`LIST_WORDS` words. A sentence in no list comes back unchanged.
     """
     text = s.hit.chunk.text
     spans = sentences(text)
-    idx = next((i for i, (a, b) in enumerate(spans) if a <= s.start < b or a >= s.start), None)
+    idx = next((i for i, (a, b) in enumerate(spans) if a <= s.start < b), None)
     if idx is None:
         return s
-    lead = idx
-    if not text[spans[idx][0]:spans[idx][1]].rstrip().endswith(":"):
-        if not _ITEM.match(text[spans[idx][0]:spans[idx][1]]):
-            return s
-        while lead > 0 and _ITEM.match(text[spans[lead][0]:spans[lead][1]]):
-            lead -= 1
-        if not text[spans[lead][0]:spans[lead][1]].rstrip().endswith(":"):
-            return s
-    start, end = spans[lead][0], spans[lead][1]
-    for a, b in spans[lead + 1:]:
-        if not _ITEM.match(text[a:b]) and not text[start:end].rstrip().endswith(":"):
+    j = idx
+    while j > 0 and ":" not in text[spans[j][0]:spans[j][1]] and (
+            _ITEM.match(text[spans[j][0]:spans[j][1]]) or text[spans[j - 1][0]:spans[j - 1][1]].rstrip().endswith(";")):
+        j -= 1
+    if ":" not in text[spans[j][0]:spans[j][1]]:
+        return s
+    start, end = spans[j]
+    style = ""
+    for a, b in spans[j + 1:]:
+        line, tail = text[a:b], text[start:end].rstrip()
+        style = style or _style(line)
+        if not (tail.endswith((":", ";")) or (style and _style(line) == style)):
             break
+        if style and _ITEM.match(line) and _style(line) != style:
+            break  # the next khoản, not an item of this list
         if len(text[start:b].split()) > LIST_WORDS:
             break
         end = b
-    return _Scored(s.hit, start, end, s.coverage, s.score)
+    if end <= s.end and start >= s.start:
+        return s
+    return _Scored(s.hit, start, end, s.coverage, s.score, s.held)
+
+
+def _lines(text: str) -> list[tuple[int, int]]:
+    spans, at = [], 0
+    for line in text.split("\n"):
+        if line.strip():
+            spans.append((at, at + len(line)))
+        at += len(line) + 1
+    return spans
+
+
+def heading_list(s: _Scored, terms: Terms) -> _Scored:
+    """For a list question: the heading above the sentence and the items right under it.
+
+    "Kế hoạch có những nhiệm vụ trọng tâm nào?" is answered by "II. NHIỆM VỤ TRỌNG TÂM"
+    and its "1. ...", "2. ..." lines, not by one sub-item. Used only when the heading
+    holds a key term the sentence lacks; otherwise ``s`` comes back unchanged.
+    """
+    text = s.hit.chunk.text
+    lines = _lines(text)
+    at = next((i for i, (a, b) in enumerate(lines) if a <= s.start < b + 1), None)
+    head = next((i for i in range(at, -1, -1) if is_heading(text[lines[i][0]:lines[i][1]])), None) if at is not None else None
+    if head is None:  # the heading is above the chunk: its section
+        heading, first, pieces = s.hit.chunk.section, 0, []
+    else:
+        heading, first, pieces = text[lines[head][0]:lines[head][1]], head + 1, [lines[head]]
+    if first >= len(lines) or not heading:
+        return s
+    if not any(terms.holds(u, heading) for u in terms.units if u not in s.held):
+        return s
+    style = _ITEM.match(text[lines[first][0]:lines[first][1]])
+    if not style:
+        return s
+    marker = re.compile(r"^\s*" + (r"\d{1,2}[.)]" if style.group(0).strip()[0].isdigit() else re.escape(style.group(0).strip()[0]) if not style.group(0).strip()[0].isalpha() else r"[a-zđ]\)") + r"\s")
+    words = len(heading.split())
+    for a, b in lines[first:]:
+        line = text[a:b]
+        if is_heading(line) and not marker.match(line):
+            break
+        if marker.match(line):
+            words += len(line.split())
+            if words > LIST_WORDS:
+                break
+            pieces.append((a, b))
+    if len(pieces) < 2 or len(pieces) == 2 and head is not None:
+        # one item only before the passage ends: quote what the passage has of it, sub-items included
+        a = lines[head][0] if head is not None else lines[first][0]
+        end = a
+        for _, b in lines[first:]:
+            if len(text[a:b].split()) > LIST_WORDS:
+                break
+            end = b
+        if end <= s.end:
+            return s
+        return _Scored(s.hit, a, end, s.coverage, s.score, s.held)
+    return _Scored(s.hit, pieces[0][0], pieces[-1][1], s.coverage, s.score, s.held, tuple(pieces))
 
 
 def short_label(chunk) -> str:

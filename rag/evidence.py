@@ -94,6 +94,35 @@ def holds_kind(kind: str, sentence: str) -> bool:
     return True
 
 
+_COUNTING = re.compile(r"\b(?:bao nhieu|may)\s+(\w+)(?:\s+(\w+))?")
+
+
+def counted(question: str) -> tuple[str, ...]:
+    """What a "bao nhiêu X"/"mấy X" question counts (X's syllables, unaccented); () when unsaid.
+
+    The number the answer gives must come with that word ("05 ngày làm việc", "07 thành viên").
+
+    >>> counted("Ban thanh tra có bao nhiêu thành viên?"), counted("Xã công khai chậm nhất mấy ngày?"), counted("Giá bao nhiêu?")
+    (('thanh', 'vien'), ('ngay',), ())
+    """
+    bare = strip_accents(normalize(question)).lower()
+    m = _COUNTING.search(bare)
+    if not m:
+        return ()
+    words = [w for w in m.groups() if w]
+    if words[0] in STOP_BARE:
+        return ()
+    return tuple(words[:2]) if len(words) == 2 and words[1] not in STOP_BARE and len(words[1]) > 1 else (words[0],)
+
+
+def holds_counted(words: tuple[str, ...], sentence: str) -> bool:
+    """True when ``sentence`` has the counted word(s) in a row (always true for ())."""
+    if not words:
+        return True
+    bare = " " + " ".join(strip_accents(w) for w in syllables(sentence)) + " "
+    return f" {' '.join(words)} " in bare
+
+
 # -- key terms as units ------------------------------------------------------------
 
 
@@ -131,6 +160,10 @@ class Terms:
         near = " " + " ".join(keyed(context, self.accented)) + " " if context else ""
         got = sum(w * max(_held(u, have), 0.5 * _held(u, near)) for u, w in zip(self.units, self.weights))
         return got / self.total
+
+    def holds(self, unit: str, text: str) -> bool:
+        """True when ``text`` has ``unit`` whole."""
+        return f" {unit} " in " " + " ".join(keyed(text, self.accented)) + " "
 
 
 def _held(unit: str, padded: str) -> float:

@@ -1,4 +1,7 @@
 import dataclasses
+from pathlib import Path
+
+import pytest
 
 from rag.answer import REFUSAL_TEXT, ExtractiveAnswerer
 from rag.types import Chunk, Hit
@@ -99,3 +102,45 @@ def test_the_text_in_force_answers_and_the_replaced_one_is_named():
     answer = ExtractiveAnswerer().answer("Mức hỗ trợ cho mỗi tổ hòa giải là bao nhiêu một tháng?", versions)
     assert answer.citations[0].doc_id == "qd-12b" and "150.000" in answer.text  # the later version of one document
     assert "Văn bản này thay thế" in answer.text
+
+
+SAMPLES = Path(__file__).resolve().parents[1] / "corpus" / "samples.jsonl"
+OUT_OF_SUBJECT = ["Giá vàng hôm nay bao nhiêu?", "Thời tiết Hà Nội ngày mai thế nào?", "Tỷ giá đô la Mỹ hôm nay là bao nhiêu?",
+                  "Đội tuyển bóng đá Việt Nam đá trận tiếp theo khi nào?", "Cách nấu phở bò ngon tại nhà?",
+                  "Giá xăng RON 95 hiện nay là bao nhiêu một lít?", "gia vang hom nay bao nhieu",
+                  "Vé máy bay đi Đà Nẵng tháng sau giá bao nhiêu?"]
+
+
+@pytest.fixture
+def samples_pipe(settings, store, embedder):
+    import ingest
+    import rag
+
+    ingest.ingest_paths(settings, [SAMPLES], store=store, embedder=embedder)
+    return rag.Pipeline(settings, store=store, embedder=embedder, answerer=ExtractiveAnswerer())
+
+
+@pytest.mark.parametrize("question", OUT_OF_SUBJECT)
+def test_out_of_subject_questions_are_refused_on_the_sample_corpus(samples_pipe, question):
+    answer = samples_pipe.ask(question)
+    assert answer.refused and answer.citations == () and answer.text.startswith(REFUSAL_TEXT)
+
+
+def test_the_sample_corpus_still_answers_its_own_subject(samples_pipe):
+    answer = samples_pipe.ask("Mỗi xã phải đăng ký bao nhiêu mô hình dân vận khéo?")
+    assert not answer.refused and answer.citations
+
+
+def test_a_list_question_quotes_the_heading_and_its_items(samples_pipe):
+    answer = samples_pipe.ask("Kế hoạch công tác dân vận năm 2026 có những nhiệm vụ trọng tâm nào?")
+    assert not answer.refused
+    assert "NHIỆM VỤ TRỌNG TÂM" in answer.text and "1. Công tác tham mưu, hướng dẫn" in answer.text
+    assert "c) Theo dõi, đôn đốc" in answer.text and answer.citations[0].section == "mục II"
+
+
+def test_a_list_on_one_line_is_quoted_whole():
+    hit = _hit("q", "2. Hình thức công khai gồm: niêm yết tại trụ sở; thông báo trên loa truyền thanh; đăng trên trang "
+               "thông tin điện tử.\n3. Thời hạn công khai là 30 ngày.", 1)
+    answer = ExtractiveAnswerer().answer("Hình thức công khai gồm những gì?", [hit])
+    assert "niêm yết tại trụ sở; thông báo trên loa truyền thanh; đăng trên trang thông tin điện tử." in answer.text
+    assert "30 ngày" not in answer.text
