@@ -263,10 +263,9 @@ def whole_list(s: _Scored) -> _Scored:
     if ":" not in text[spans[j][0]:spans[j][1]]:
         return s
     start, end = spans[j]
-    style = ""
+    style = _style(text[spans[j + 1][0]:spans[j + 1][1]]) if j + 1 < len(spans) else ""  # the first item's
     for a, b in spans[j + 1:]:
         line, tail = text[a:b], text[start:end].rstrip()
-        style = style or _style(line)
         if not (tail.endswith((":", ";")) or (style and _style(line) == style)):
             break
         if style and _ITEM.match(line) and _style(line) != style:
