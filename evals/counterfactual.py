@@ -150,15 +150,19 @@ def _mean(values) -> float | None:
 
 
 def choose(rows: Sequence[dict], grid: Sequence[float], max_false_refusal: float = 0.05) -> float:
-    """The threshold refusing most unanswerable questions while false refusals stay within the bound."""
-    best, best_key = grid[0], None
+    """The threshold refusing most unanswerable questions while false refusals stay within the bound.
+
+    Ties (a plateau of equally good thresholds) are broken by the middle of the
+    plateau, the choice that moves least when the questions change.
+    """
+    keyed = []
     for t in grid:
         s = scores(rows, t)
         ok = (s["false_refusal_rate"] or 0.0) <= max_false_refusal
-        key = (ok, s["refusal_accuracy"] or 0.0, -(s["false_refusal_rate"] or 0.0), -t)
-        if best_key is None or key > best_key:
-            best, best_key = t, key
-    return best
+        keyed.append(((ok, s["refusal_accuracy"] or 0.0, -(s["false_refusal_rate"] or 0.0)), t))
+    best = max(k for k, _ in keyed)
+    plateau = [t for k, t in keyed if k == best]
+    return plateau[len(plateau) // 2]
 
 
 def _fold(qid: str, folds: int) -> int:

@@ -1,0 +1,45 @@
+from evals.counterfactual import OUT_OF_SUBJECT, calibrate, choose, collect, replay, scores, without
+from evals.dataset import Example
+from rag.answer import ExtractiveAnswerer
+from rag.types import Chunk, Hit
+
+
+def _hit(doc_id, text, rank):
+    return Hit(Chunk(doc_id, 0, text, title="Quy chế"), 1.0 / rank, rank)
+
+
+GOLD = _hit("gold", "Ủy ban nhân dân xã công khai chậm nhất 05 ngày làm việc kể từ ngày ban hành.", 1)
+COPY = _hit("copy", "Bản sao: Ủy ban nhân dân xã công khai chậm nhất 05 ngày làm việc kể từ ngày ban hành.", 2)
+OTHER = _hit("other", "Hội nghị thôn được tổ chức mỗi năm ít nhất một lần do trưởng thôn chủ trì.", 3)
+EXAMPLE = Example("q1", "Xã công khai chậm nhất mấy ngày làm việc?", gold_doc_ids=("gold",),
+                  gold_quotes=("công khai chậm nhất 05 ngày làm việc",))
+
+
+def test_a_counterfactual_drops_the_gold_documents_and_any_passage_with_a_gold_quote():
+    rest = without([GOLD, COPY, OTHER], ("gold",), EXAMPLE.gold_quotes, k=10)
+    assert [(h.chunk.doc_id, h.rank) for h in rest] == [("other", 1)]
+
+
+def test_collect_builds_three_sets_and_the_answerer_refuses_the_counterfactual():
+    records = collect(lambda q, h: [GOLD, COPY, OTHER], [EXAMPLE], out_of_subject=["Giá vàng hôm nay bao nhiêu?"])
+    assert [(r.set, r.answerable) for r in records] == [("dataset", True), ("counterfactual", False), ("out_of_subject", False)]
+    rows = replay(records, ExtractiveAnswerer(refusal_threshold=-1.0))
+    at = scores(rows, 0.3)
+    assert at["false_refusal_rate"] == 0.0 and at["refusal_accuracy"] == 1.0 and at["citation_precision"] == 1.0
+    assert at["quote_recall"] == 1.0
+
+
+def test_the_threshold_is_chosen_within_the_false_refusal_bound_and_reported_on_held_out_rows():
+    rows = [{"qid": f"a{i}", "set": "dataset", "answerable": True, "evidence": 0.5 + i / 100, "hard_refusal": False,
+             "has_quotes": False, "quote_recall": False, "citations": 1, "correct_citations": 1} for i in range(40)]
+    rows += [{"qid": f"u{i}", "set": "counterfactual", "answerable": False, "evidence": i / 100, "hard_refusal": False,
+              "has_quotes": False, "quote_recall": False, "citations": 1, "correct_citations": 0} for i in range(40)]
+    grid = [i / 20 for i in range(21)]
+    assert choose(rows, grid) == 0.45  # the highest threshold under 0.5 refuses all 40 unanswerable, no answerable
+    result = calibrate(rows, grid)
+    assert result["cross_validated"]["refusal_accuracy"] == 1.0 and result["cross_validated"]["false_refusal_rate"] == 0.0
+    assert result["held_apart"]["n_answerable"] + result["split_tuned"]["n_answerable"] == 40
+
+
+def test_there_are_at_least_fifty_out_of_subject_questions():
+    assert len(set(OUT_OF_SUBJECT)) >= 50
