@@ -105,8 +105,8 @@ def strip_title_block(lines: list[str]) -> list[str]:
     kept: list[str] = []
     for line in zone:
         rest = _MOTTO.sub(" ", _NATIONAL.sub(" ", line)).strip()
-        if not rest or _RULE.match(rest) or _NUMBER_LINE.match(rest) or _DATE_LINE.match(rest):
-            continue
+        if not any(ch.isalnum() for ch in rest) or _NUMBER_LINE.match(rest) or _DATE_LINE.match(rest):
+            continue  # empty, a rule, the "*" under a Party organ, "Số: …", "Hà Nội, ngày …"
         if end >= 0 and rest.upper() == rest:  # issuer lines ("BỘ TÀI CHÍNH") above the type line
             continue
         kept.append(rest if end < 0 else line)
