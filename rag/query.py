@@ -54,6 +54,7 @@ ISSUERS = {
 _NUMBER = re.compile(r"(?<![\w/.-])(\d{1,4})((?:[/-][0-9a-zđ]+)+)(?![\w/])")
 _DATE_NUM = re.compile(r"(?<![\w/.-])(\d{1,2})[/.-](\d{1,2})[/.-](\d{4}|\d{2})(?![\w/.-])")
 _DATE_WORDS = re.compile(r"\bngay (\d{1,2}) thang (\d{1,2}) nam (\d{4})\b")
+_DATE_SPELLED = re.compile(r"\b(ng[aà]y) (\d{1,2}) th[aá]ng (\d{1,2}) n[aă]m (\d{4})\b", re.IGNORECASE)
 _YEAR = re.compile(r"(?<![\w/.-])(19[4-9]\d|20\d\d)(?![\w/.-])")
 _ARTICLE = re.compile(r"\b(?:diem ([a-zđ])\s+)?(?:khoan (\d{1,3})\s+)?dieu (\d{1,3}[a-z]?)\b")
 _TYPED_NUMBER = re.compile(rf"\b({_TYPE_ALT})(?: so)? (\d{{1,4}})(?:(?: nam)? (19[4-9]\d|20\d\d))?(?![\w/.-])")
@@ -167,10 +168,11 @@ class Query:
     def canonical(self) -> str:
         """``text`` with dates as ``dd/mm/yyyy`` and partial numbers replaced by what they resolved to.
 
-        >>> parse("Kế hoạch ngày 5/3/2026").canonical
-        'Kế hoạch ngày 05/03/2026'
+        >>> parse("Kế hoạch ngày 5/3/2026").canonical, parse("ngày 5 tháng 3 năm 2026").canonical
+        ('Kế hoạch ngày 05/03/2026', 'ngày 05/03/2026')
         """
         out = _DATE_NUM.sub(lambda m: _date(m.group(1), m.group(2), m.group(3)) or m.group(0), self.text)
+        out = _DATE_SPELLED.sub(lambda m: f"{m.group(1)} {_date(*m.groups()[1:]) or m.group(0)[len(m.group(1)) + 1:]}", out)
         for short, full in self.resolved:
             out = re.sub(rf"(?<![\w/.-]){re.escape(short)}(?![\w/])", full, out)
         return out
