@@ -86,6 +86,7 @@ EVAL_FAILED = "Hệ thống gặp lỗi khi chạy đánh giá; nếu lỗi lặ
 #: Console/progress-bar label and unit of each ``rag.Progress`` stage (ingest, then the eval's questions).
 STAGE_LABELS = {
     "load": ("Đọc tài liệu", "văn bản"),
+    "files": ("Lập chỉ mục", "tệp"),
     "embed": ("Lập chỉ mục", "đoạn"),
     "questions": ("Chạy câu hỏi", "câu"),
 }
@@ -288,13 +289,15 @@ def progress_events(bar: Callable[..., Any]) -> Callable[[rag.Progress], None]:
 # --- the app -----------------------------------------------------------------
 
 
-def build_app(pipeline: ChatPipeline, evaluate: Evaluate | None = None) -> gr.Blocks:
+def build_app(pipeline: ChatPipeline, evaluate: Evaluate | None = None, api=None) -> gr.Blocks:
     """The app: the chat around ``pipeline`` (anything with ``run(question, history)``), then evaluation.
 
     Args:
         pipeline: answers the chat ("Hỏi đáp", the first tab).
         evaluate: runs the "Đánh giá" tab (see :func:`evaluator`); ``None`` leaves the tab
             with a note that evaluation is not available.
+        api: a :class:`ui.api.Api` whose endpoints (``/answer``, ``/ingest``, ``/remove``) the app serves,
+            so the command lines work while the app holds the store.
     """
     with gr.Blocks(title=TITLE, analytics_enabled=False) as app:
         gr.Markdown(f"# {TITLE}")
@@ -304,6 +307,10 @@ def build_app(pipeline: ChatPipeline, evaluate: Evaluate | None = None) -> gr.Bl
                 _chat_tab(pipeline)
             with gr.Tab("Đánh giá", id="eval-tab"):
                 _eval_tab(evaluate)
+        if api is not None:
+            from ui.api import register
+
+            register(api)
     return app
 
 
@@ -458,9 +465,14 @@ def serve(settings: rag.Settings) -> None:
             progress.close()
         log.info("index %s: %d documents, %d chunks (%s)", report.collection, report.documents, report.chunks,
                  "re-indexed" if report.reingested else "up to date")
+        for name, why in report.failed + report.unsupported:
+            log.warning("not indexed: %s: %s", name, why)
         pipeline = rag.Pipeline(settings, store=store, embedder=embedder)
+        from ui.api import Api
+
+        api = Api(settings, store, embedder, pipeline)
         runs = Path(settings.data_dir) / "runs"  # eval reports are served from here when data_dir is elsewhere
-        build_app(pipeline, evaluate=evaluator(settings, store, embedder)).launch(
+        build_app(pipeline, evaluate=evaluator(settings, store, embedder), api=api).launch(
             server_name=settings.host, server_port=settings.port, allowed_paths=[str(runs)], **LAUNCH_OPTIONS
         )
 

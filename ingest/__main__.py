@@ -43,9 +43,18 @@ def main(argv: list[str] | None = None) -> int:
     from rag.embed import load_embedder
     from rag.store import open_store
 
+    from rag.store import StoreBusyError
+
     bar = _ProgressBar()
     try:
-        with open_store(settings) as store:
+        store = open_store(settings)
+    except StoreBusyError:
+        return _through_the_app(settings, args)
+    except DanvanError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    try:
+        with store:
             if args.remove:
                 names = ingest.remove(settings, args.remove, store=store, collection=args.collection)
                 print(f"removed: {', '.join(names) or ', '.join(args.remove)}")
@@ -62,6 +71,28 @@ def main(argv: list[str] | None = None) -> int:
     bar.close()
     print(report.summary())
     return 0 if report.ok else 1
+
+
+def _through_the_app(settings, args) -> int:
+    """The app holds the store: have it do the work through its API (see ui/api.py)."""
+    from rag import remote
+
+    print(f"(the store is in use; indexing through the running app at {remote.app_url(settings)})", file=sys.stderr)
+    try:
+        if args.remove:
+            print(f"removed: {', '.join(remote.remove(settings, args.remove)['removed']) or ', '.join(args.remove)}")
+        if not args.paths:
+            return 0
+        if args.recreate or args.collection:
+            print("error: --recreate and --collection are not available while the app runs; stop it first.",
+                  file=sys.stderr)
+            return 1
+        result = remote.ingest(settings, args.paths, prune=not args.keep)
+    except Exception as exc:  # the app's error comes back as an exception from gradio_client
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    print(result["summary"])
+    return 0 if result["ok"] else 1
 
 
 class _ProgressBar:

@@ -1,4 +1,12 @@
-"""``python -m rag ask "câu hỏi"``: answer one question from the index, with sources."""
+"""``python -m rag``: ask the indexed documents, from the terminal.
+
+- ``python -m rag ask "câu hỏi" ["câu hỏi 2" ...] [--json] [--k N]``: one or more questions,
+  the model loaded once;
+- ``python -m rag`` (or ``python -m rag chat``): an interactive session with follow-ups.
+
+While the app holds the embedded store, questions go through the app's API
+(:mod:`rag.remote`), so the command works beside a running app.
+"""
 
 from __future__ import annotations
 
@@ -10,16 +18,17 @@ from dataclasses import asdict
 
 from rag.config import Settings, SettingsError
 from rag.errors import DanvanError
-from rag.pipeline import Pipeline
+from rag.store import StoreBusyError
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m rag", description="Ask the indexed documents a question.")
-    sub = parser.add_subparsers(dest="command", required=True)
-    ask = sub.add_parser("ask", help="answer a question and print its sources")
-    ask.add_argument("question")
+    sub = parser.add_subparsers(dest="command")
+    ask = sub.add_parser("ask", help="answer one or more questions and print their sources")
+    ask.add_argument("questions", nargs="+", metavar="question")
     ask.add_argument("--k", type=int, default=None, help="passages to retrieve (default DANVAN_TOP_K)")
-    ask.add_argument("--json", action="store_true", help="print the answer as JSON")
+    ask.add_argument("--json", action="store_true", help="print each answer as JSON (one object per question)")
+    sub.add_parser("chat", help="interactive questions with follow-ups (the default)")
     args = parser.parse_args(argv)
     try:
         settings = Settings.from_env()
@@ -28,21 +37,81 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     logging.basicConfig(level="WARNING", format="%(levelname)s %(name)s: %(message)s")
     try:
-        with Pipeline(settings) as pipe:
-            answer = pipe.ask(args.question, k=args.k)
+        asker = _Asker(settings, k=getattr(args, "k", None))
     except DanvanError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
-    if args.json:
-        print(json.dumps(asdict(answer), ensure_ascii=False, indent=2))
-        return 0
-    print(answer.text)
-    if answer.citations:
-        print("\nNguồn:")
-        for c in answer.citations:
-            where = f"{c.section} — " if c.section and c.section not in c.title else ""
-            print(f"[{c.marker}] {where}{c.label()}\n    “{c.quote}”")
-    return 0
+    try:
+        if args.command == "ask":
+            for question in args.questions:
+                answer = asker.ask(question)
+                print(json.dumps(answer, ensure_ascii=False, indent=2) if args.json else render(answer))
+            return 0
+        return _chat(asker)
+    except DanvanError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        asker.close()
+
+
+class _Asker:
+    """Answers as dicts, from a local pipeline or, when the store is busy, from the running app."""
+
+    def __init__(self, settings: Settings, k: int | None = None) -> None:
+        self.settings, self.k, self.pipe = settings, k, None
+        try:
+            from rag.pipeline import Pipeline
+
+            self.pipe = Pipeline(settings)
+        except StoreBusyError:
+            from rag import remote
+
+            print(f"(the store is in use; asking the running app at {remote.app_url(settings)})", file=sys.stderr)
+
+    def ask(self, question: str, history: list[dict] | None = None) -> dict:
+        if self.pipe is None:
+            from rag import remote
+
+            return remote.ask(self.settings, question, history or [])
+        from rag.types import Turn
+
+        turns = [Turn(t["role"], t["content"]) for t in history or []]
+        return asdict(self.pipe.ask(question, turns, k=self.k))
+
+    def close(self) -> None:
+        if self.pipe is not None:
+            self.pipe.close()
+
+
+def render(answer: dict) -> str:
+    """The answer as an officer reads it in a terminal: text, then numbered sources with quotes."""
+    lines = [answer["text"]]
+    if answer.get("citations"):
+        lines.append("\nNguồn:")
+        for c in answer["citations"]:
+            where = f"{c['section']} — " if c.get("section") and c["section"] not in c.get("title", "") else ""
+            meta = ", ".join(p for p in (f"số {c['number']}" if c.get("number") else "",
+                                          f"ngày {c['date']}" if c.get("date") else "") if p)
+            label = f"{c.get('title', '')} ({meta})" if meta else c.get("title", "")
+            lines.append(f"[{c['marker']}] {where}{label}\n    “{c['quote']}”")
+    return "\n".join(lines)
+
+
+def _chat(asker: _Asker) -> int:
+    print("Hỏi về các văn bản đã nạp (Enter trống hoặc Ctrl-D để thoát).")
+    history: list[dict] = []
+    while True:
+        try:
+            question = input("\nCâu hỏi> ").strip()
+        except EOFError:
+            print()
+            return 0
+        if not question:
+            return 0
+        answer = asker.ask(question, history)
+        print(render(answer))
+        history += [{"role": "user", "content": question}, {"role": "assistant", "content": answer["text"]}]
 
 
 if __name__ == "__main__":

@@ -150,3 +150,17 @@ def test_drop_and_recreate(filled):
     assert store.count(name) == 0 and store.stamp(name) == {"dim": 8}
     store.drop(name)
     assert not store.exists(name)
+
+
+def test_an_embedded_folder_admits_one_process_and_says_so(settings):
+    import subprocess
+    import sys
+
+    settings = settings.replace(store="edge")
+    with rag.open_store(settings):
+        code = "import rag; rag.open_store(rag.Settings.from_env())"
+        other = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                               env={**os.environ, "DANVAN_STORE": "edge"})
+        assert other.returncode != 0 and "StoreBusyError" in other.stderr and "in use by another process" in other.stderr
+    with rag.open_store(settings):  # released on close
+        pass

@@ -15,6 +15,7 @@ engine locks the write-ahead log, and a second opener gets :class:`StoreBusyErro
 
 from __future__ import annotations
 
+import fcntl
 import json
 import logging
 import os
@@ -42,10 +43,24 @@ class EdgeStore(StoreBase):
     """
 
     def __init__(self, root: Path) -> None:
+        """Open (creating) the store folder and take its lock.
+
+        Raises:
+            StoreBusyError: another process holds the folder.
+        """
         self.root = Path(root)
         self.location = str(self.root)
         self._shards: dict[str, object] = {}
         self.root.mkdir(parents=True, exist_ok=True)
+        self._lock = open(self.root / ".lock", "a+")  # noqa: SIM115 - held for the store's lifetime
+        try:
+            fcntl.flock(self._lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            self._lock.close()
+            raise StoreBusyError(
+                f"The embedded store {self.location} is in use by another process (the app or an ingest). "
+                f"Stop it first, or set DANVAN_DATA_DIR to another folder."
+            ) from None
 
     # -- collections -------------------------------------------------------
 
@@ -55,7 +70,7 @@ class EdgeStore(StoreBase):
         return self.root / name
 
     def collections(self) -> list[str]:
-        return sorted(p.name for p in self.root.iterdir() if (p / "stamp.json").is_file())
+        return sorted(p.name for p in self.root.iterdir() if p.is_dir() and (p / "stamp.json").is_file())
 
     def exists(self, name: str) -> bool:
         return (self._dir(name) / "stamp.json").is_file()
@@ -233,12 +248,17 @@ class EdgeStore(StoreBase):
                 for i, p in enumerate(points, start=1)]
 
     def close(self) -> None:
-        for shard in self._shards.values():
-            try:
-                shard.flush()
-            finally:
-                shard.close()
-        self._shards.clear()
+        try:
+            for shard in self._shards.values():
+                try:
+                    shard.flush()
+                finally:
+                    shard.close()
+            self._shards.clear()
+        finally:
+            if not self._lock.closed:
+                fcntl.flock(self._lock, fcntl.LOCK_UN)
+                self._lock.close()
 
 
 def _edge_filter(flt: SearchFilter | None):

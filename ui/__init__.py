@@ -1,0 +1,1 @@
+"""The app's parts beside ``app.py``: the HTTP API (:mod:`ui.api`)."""

@@ -1,0 +1,73 @@
+"""The app's HTTP API: ask, ingest and remove through the running app.
+
+The embedded store admits one process, so while the app runs, ``python -m rag ask``
+and ``python -m ingest`` go through these endpoints (see :mod:`rag.remote`) instead
+of opening the store themselves. Writes are serialised by one lock; questions are
+answered while an ingest runs (the store serves reads during writes).
+
+Endpoints (``gradio_client.Client(url).predict(..., api_name=...)``):
+
+- ``/answer`` ``(question: str, history: list[{"role", "content"}])`` -> the answer as JSON text,
+  the keys of ``python -m rag ask --json``;
+- ``/ingest`` ``(paths: list[str], prune: bool)`` -> the sync report as JSON text; paths are
+  files or folders on the app's machine, so only requests from the machine itself are served;
+- ``/remove`` ``(doc_ids: list[str])`` -> ``{"removed": [file names]}`` as JSON text.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+import gradio as gr
+
+import ingest
+import rag
+
+_LOCAL = {"127.0.0.1", "::1", "localhost"}
+
+
+class Api:
+    """The functions behind the endpoints; plain Python, testable without a server."""
+
+    def __init__(self, settings: rag.Settings, store: rag.Store, embedder: rag.Embedder, pipeline) -> None:
+        self.settings, self.store, self.embedder, self.pipeline = settings, store, embedder, pipeline
+        self.lock = threading.Lock()
+
+    def ask(self, question: str, history: list[dict] | None = None) -> dict:
+        turns = [rag.Turn(str(t.get("role", "")), str(t.get("content", ""))) for t in history or []]
+        return asdict(self.pipeline.ask(question, turns))
+
+    def ingest(self, paths: list[str], prune: bool = True, request: gr.Request | None = None) -> dict:
+        if request is not None and getattr(request.client, "host", None) not in _LOCAL:
+            raise gr.Error("Chỉ nạp được tài liệu theo đường dẫn từ chính máy chủ; hãy dùng thẻ Tài liệu để tải tệp lên.")
+        with self.lock:
+            report = ingest.sync(self.settings, [Path(p) for p in paths], store=self.store, embedder=self.embedder,
+                                 prune=prune, on_mismatch="raise")
+        return asdict(report) | {"summary": report.summary(), "ok": report.ok}
+
+    def remove(self, doc_ids: list[str]) -> dict:
+        with self.lock:
+            return {"removed": ingest.remove(self.settings, doc_ids, store=self.store)}
+
+
+def register(api: Api) -> None:
+    """Declare the endpoints; call inside the app's ``gr.Blocks`` context."""
+
+    # Results travel as JSON text: gradio_client would take any dict with a "path" key (a chunk's
+    # structure path) for a file to download.
+    def ask(question: str, history: list[dict[str, Any]] | None = None) -> str:
+        return json.dumps(api.ask(question, history), ensure_ascii=False)
+
+    def ingest_paths(paths: list[str], prune: bool = True, request: gr.Request = None) -> str:
+        return json.dumps(api.ingest(paths, prune, request), ensure_ascii=False)
+
+    def remove(doc_ids: list[str]) -> str:
+        return json.dumps(api.remove(doc_ids), ensure_ascii=False)
+
+    gr.api(ask, api_name="answer")
+    gr.api(ingest_paths, api_name="ingest", concurrency_limit=1)
+    gr.api(remove, api_name="remove", concurrency_limit=1)
