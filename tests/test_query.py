@@ -1,0 +1,79 @@
+"""The Query value: references parsed once, in every form an officer types them."""
+
+from __future__ import annotations
+
+import pytest
+
+from rag.query import Article, normalize_date, parse, parse_number
+from rag.types import Turn
+
+
+@pytest.mark.parametrize("typed", ["5/3/2026", "05/03/2026", "05-03-2026", "5.3.2026", "ngày 5 tháng 3 năm 2026",
+                                   "ngay 5 thang 3 nam 2026", "5/3/26"])
+def test_dates_in_every_common_form_normalise_to_dd_mm_yyyy(typed):
+    assert normalize_date(typed) == "05/03/2026"
+    assert parse(f"Kế hoạch ngày {typed} nói gì?").dates == ("05/03/2026",)
+
+
+def test_impossible_dates_and_document_numbers_are_not_dates():
+    assert parse("ngày 32/13/2026").dates == ()
+    q = parse("Luật số 10/2022/QH15 và Thông tư 09/2025")
+    assert q.dates == () and [n.text for n in q.numbers] == ["10/2022/QH15", "09/2025"]
+
+
+@pytest.mark.parametrize("typed, number, doc_type, expected", [
+    ("Thông tư 09/2025", "09/2025/TT-BNV", "Thông tư", True),
+    ("Thông tư 9/2025", "09/2025/TT-BNV", "Thông tư", True),
+    ("Thông tư 09/2025", "09/2024/TT-BNV", "Thông tư", False),
+    ("Nghị định 09/2025", "09/2025/TT-BNV", "Thông tư", False),  # the type disagrees
+    ("Thông tư 09/2025/TT-BLDTBXH", "09/2025/TT-BLĐTBXH", "Thông tư", True),  # đ typed as d
+    ("Quyết định 33/2014/qd-ttg", "33/2014/QĐ-TTg", "Quyết định", True),
+    ("Kế hoạch 21-KH/DU", "21-KH/ĐU", "Kế hoạch", True),
+    ("Thông tư số 9 năm 2025", "09/2025/TT-BNV", "Thông tư", True),
+    ("Luật 10/2022/QH15", "10/2022/QH14", "Luật", False),
+])
+def test_document_numbers_match_in_full_or_in_part(typed, number, doc_type, expected):
+    assert any(n.matches(number, doc_type) for n in parse(typed).numbers) is expected
+
+
+def test_a_bare_serial_without_year_or_code_names_nothing():
+    assert parse_number("09") is None
+    assert parse("Điều 9 quy định gì").numbers == ()
+
+
+def test_articles_clauses_and_points():
+    q = parse("Theo điểm a khoản 2 Điều 5 và Điều 36 Luật Thực hiện dân chủ ở cơ sở")
+    assert q.articles == (Article("5", "2", "a"), Article("36"))
+    assert parse("dieu 9 luat khieu nai").articles == (Article("9"),)
+
+
+def test_years_issuers_and_types():
+    q = parse("Luật Khiếu nại 2011 và Quyết định của UBND xã, Bộ Nội vụ; do ai quyết định thành lập?")
+    assert q.years == (2011,)
+    assert q.issuers == ("Ủy ban nhân dân", "Bộ Nội vụ")
+    assert q.doc_types == ("luat", "quyet dinh")  # the verb "quyết định" is not a type
+
+
+def test_accent_state_per_syllable_and_tone_variants():
+    q = parse("Uỷ ban xa phai công khai")
+    assert q.words == ("ủy", "ban", "xa", "phai", "công", "khai")
+    assert q.accented == (True, False, False, False, True, False)
+    assert q.has_diacritics and q.partly_accented and not q.unaccented
+    assert parse("uy ban xa").unaccented
+    assert parse("hoà giải").words == parse("hòa giải").words
+
+
+def test_follow_up_keeps_the_previous_question():
+    history = [Turn("user", "Tổ hoà giải có bao nhiêu người?"), Turn("assistant", "Từ 03 người.")]
+    q = parse("Còn tổ trưởng thì ai bầu?", history)
+    assert q.previous == "Tổ hòa giải có bao nhiêu người?"
+    assert q.dense_text == "Tổ hòa giải có bao nhiêu người?\nCòn tổ trưởng thì ai bầu?"
+    assert parse("Chủ tịch Ủy ban nhân dân xã phải tiếp công dân định kỳ bao nhiêu ngày trong một tuần tại trụ sở",
+                 history).previous is None
+
+
+def test_query_is_frozen():
+    q = parse("xã")
+    with pytest.raises(AttributeError):
+        q.text = "khác"  # type: ignore[misc]
+    assert q.with_(restored="xã").restored == "xã"
