@@ -105,6 +105,11 @@ class _Numbering:
     def label(self, paragraph) -> str:
         ppr = paragraph._p.pPr
         numpr = ppr.find(f"{_W}numPr") if ppr is not None else None
+        style = paragraph.style
+        while numpr is None and style is not None:  # "List Number" carries its numbering in the style
+            style_ppr = style.element.pPr
+            numpr = style_ppr.find(f"{_W}numPr") if style_ppr is not None else None
+            style = style.base_style
         if numpr is None:
             return ""
         num_id = numpr.find(f"{_W}numId")

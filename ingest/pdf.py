@@ -64,8 +64,8 @@ def pdf_pages(path: Path, *, ocr: str = "off") -> list[str]:
             RecursionError) as exc:
         raise InputError(f"{path}: the PDF is damaged and cannot be read ({type(exc).__name__}: {exc}). "
                          "Open it in a PDF reader and save or print it to a new PDF.") from None
-    except Exception as exc:  # pdfplumber wraps pdfminer errors in its own types across versions
-        if "password" in str(exc).lower() or "encrypt" in str(exc).lower():
+    except Exception as exc:  # pdfplumber wraps pdfminer errors in PdfminerException
+        if _is_password(exc):
             raise InputError(f"{path}: the PDF is password-protected. Save an unprotected copy "
                              "(e.g. qpdf --decrypt --password=PASSWORD in.pdf out.pdf) and ingest that.") from None
         raise InputError(f"{path}: the PDF cannot be read ({type(exc).__name__}: {exc}). "
@@ -79,6 +79,21 @@ def pdf_pages(path: Path, *, ocr: str = "off") -> list[str]:
         raise InputError(f"{path}: no text layer ({len(pages)} page(s) of images, a scan); it needs OCR. "
                          f"To read it, {_OCR_FIX}.")
     return _ocr(path, len(pages))
+
+
+def _is_password(exc: BaseException) -> bool:
+    """True when ``exc`` or an error it wraps says the PDF needs a password."""
+    seen: list[object] = [exc]
+    visited: set[int] = set()
+    while seen:
+        item = seen.pop()
+        if isinstance(item, BaseException) and id(item) not in visited:
+            visited.add(id(item))
+            name = type(item).__name__.lower()
+            if "password" in name or "encrypt" in name or "password" in str(item).lower():
+                return True
+            seen.extend([*item.args, item.__cause__, item.__context__])
+    return False
 
 
 def _mostly_rotated(page) -> bool:
