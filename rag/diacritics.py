@@ -24,10 +24,20 @@ from pathlib import Path
 from rag.text import has_diacritics, normalize, strip_accents
 
 #: Bumped whenever the model's training or file layout changes (part of the cache key).
-MODEL_VERSION = 1
+MODEL_VERSION = 2
 LAMBDA = 0.8
 MAX_FORMS = 8
 _BOUNDARY = "<s>"
+#: Everyday question wording that official texts rarely contain ("mấy", "bao lâu", "thì sao"),
+#: added to every model so questions are restored in the register people ask in.
+SEED = """bao nhiêu. bao lâu. bao giờ. mấy ngày. mấy người. mấy lần. có mấy. là bao nhiêu. là bao lâu.
+khi nào. lúc nào. ở đâu. ai. cái gì. là gì. như thế nào. thế nào. làm thế nào. làm sao. tại sao. vì sao.
+có phải không. có được không. được không. có không. thì sao. thì thế nào. thì làm gì. còn thì sao.
+xin hỏi. cho hỏi. tôi muốn hỏi. muốn biết. cần làm gì. phải làm gì. cần những gì. gồm những gì.
+họp dân. họp thôn. đi họp. cuộc họp. nếu thì. rồi thì. mà không. đã chưa. có cần không. hay không.
+trong bao lâu. tối đa bao nhiêu. tối thiểu bao nhiêu. ít nhất bao nhiêu. nhiều nhất bao nhiêu. mất bao lâu.
+hằng năm. hằng tháng. mỗi năm mấy lần. một năm mấy lần. bà con. người dân hỏi. dân hỏi."""
+SEED_WEIGHT = 5
 _TOKEN = re.compile(r"[^\W_]+(?:[./-][^\W_]+)*|[.!?;:,()\n]", re.UNICODE)
 _SYLLABLE = re.compile(r"[^\W\d_]+", re.UNICODE)
 
@@ -59,21 +69,14 @@ class Restorer:
     # -- building ------------------------------------------------------------
 
     @classmethod
-    def train(cls, texts: Iterable[str]) -> Restorer:
-        """Count syllables and syllable pairs of ``texts`` (lower-cased, normalised)."""
+    def train(cls, texts: Iterable[str], seed: bool = True) -> Restorer:
+        """Count syllables and syllable pairs of ``texts`` (lower-cased, normalised), plus :data:`SEED`."""
         unigrams: Counter[str] = Counter()
         bigrams: Counter[str] = Counter()
         for text in texts:
-            prev = _BOUNDARY
-            for token in _tokens(normalize(text).lower()):
-                word = token if _SYLLABLE.fullmatch(token) else _BOUNDARY
-                if word != _BOUNDARY:
-                    unigrams[word] += 1
-                if not (prev == _BOUNDARY and word == _BOUNDARY):
-                    bigrams[f"{prev} {word}"] += 1
-                prev = word
-            if prev != _BOUNDARY:
-                bigrams[f"{prev} {_BOUNDARY}"] += 1
+            _count(text, unigrams, bigrams)
+        for _ in range(SEED_WEIGHT if seed else 0):
+            _count(SEED, unigrams, bigrams)
         return cls(dict(unigrams), dict(bigrams))
 
     def save(self, path: Path) -> None:
@@ -151,6 +154,19 @@ class Restorer:
             last = b
         out.append(text[last:])
         return "".join(out)
+
+
+def _count(text: str, unigrams: Counter[str], bigrams: Counter[str]) -> None:
+    prev = _BOUNDARY
+    for token in _tokens(normalize(text).lower()):
+        word = token if _SYLLABLE.fullmatch(token) else _BOUNDARY
+        if word != _BOUNDARY:
+            unigrams[word] += 1
+        if not (prev == _BOUNDARY and word == _BOUNDARY):
+            bigrams[f"{prev} {word}"] += 1
+        prev = word
+    if prev != _BOUNDARY:
+        bigrams[f"{prev} {_BOUNDARY}"] += 1
 
 
 def _tokens(text: str) -> list[str]:
