@@ -280,8 +280,10 @@ def parse(text: str) -> Structure:
 
 
 def _wrapped_title(prev: str, line: str) -> bool:
-    """``line`` carries on a heading's title: a long heading line, then a short lower-case tail."""
-    return len(prev) >= 40 and not line.endswith((".", ";", ":")) and len(line.split()) <= 20
+    """``line`` carries on a heading's title: a long heading line, then a tail without final punctuation,
+    lower-case (or a few upper-case words: "Ủy ban nhân dân"), unlike the body's first line."""
+    return (len(prev) >= 40 and not line.endswith((".", ";", ":"))
+            and len(line.split()) <= (20 if line[0].islower() else 6))
 
 
 def _short_heading(line: str) -> bool:
