@@ -29,6 +29,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--keep", action="store_true", help="only add and update: keep files gone from the folders")
     parser.add_argument("--remove", nargs="+", metavar="DOC_ID", default=[],
                         help="remove these documents (and the files they came from) from the index")
+    parser.add_argument("--part", metavar="I/N", type=_part, default=None,
+                        help="index only part I (0-based) of N of the files, for N ingest processes on one corpus")
     args = parser.parse_args(argv)
     if not args.paths and not args.remove:
         parser.error("give PATH... to index, or --remove DOC_ID...")
@@ -63,7 +65,8 @@ def main(argv: list[str] | None = None) -> int:
             ingest.scan(args.paths)  # a missing path is reported before the model loads
             embedder = load_embedder(settings)
             report = ingest.sync(settings, args.paths, store=store, embedder=embedder, collection=args.collection,
-                                 progress=bar, recreate=args.recreate, prune=not args.keep, on_mismatch="raise")
+                                 progress=bar, recreate=args.recreate, prune=not args.keep, on_mismatch="raise",
+                                 part=args.part)
     except DanvanError as exc:
         bar.close()
         print(f"error: {exc}", file=sys.stderr)
@@ -71,6 +74,16 @@ def main(argv: list[str] | None = None) -> int:
     bar.close()
     print(report.summary())
     return 0 if report.ok else 1
+
+
+def _part(text: str) -> tuple[int, int]:
+    try:
+        i, n = (int(x) for x in text.split("/"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r}: write the part as I/N, e.g. 0/3") from None
+    if not 0 <= i < n:
+        raise argparse.ArgumentTypeError(f"{text!r}: I must be 0..N-1")
+    return i, n
 
 
 def _through_the_app(settings, args) -> int:

@@ -93,6 +93,16 @@ def file_hash(path: Path) -> str:
     return digest.hexdigest()[:32]
 
 
+def in_part(name: str, part: tuple[int, int]) -> bool:
+    """Whether file ``name`` belongs to part ``i`` of ``n`` (stable across processes and runs).
+
+    >>> sum(in_part(f"f{k}.txt", (i, 3)) for k in range(30) for i in range(3))
+    30
+    """
+    i, n = part
+    return int(hashlib.sha1(name.encode()).hexdigest(), 16) % n == i
+
+
 def _stamp(embedder: Embedder) -> dict[str, object]:
     return collection_stamp(embedder) | {"chunker": CHUNKER_VERSION}
 
@@ -149,13 +159,14 @@ def _source_of(path: Path) -> str:
 
 def sync(settings: Settings, paths: Sequence[Path], *, store: Store, embedder: Embedder,
          collection: str | None = None, progress: ProgressFn | None = None, recreate: bool = False,
-         prune: bool = True, on_mismatch: str = "rebuild") -> SyncReport:
+         prune: bool = True, on_mismatch: str = "rebuild", part: tuple[int, int] | None = None) -> SyncReport:
     """Make the collection hold exactly the documents of ``paths`` (folders or files), incrementally.
 
     With ``prune`` (the default), files that were indexed from one of these folders
     and are gone now are removed; ``add`` is ``sync`` without pruning. ``recreate``
     drops the collection first. ``on_mismatch``: ``"rebuild"`` a collection built with
-    other settings, or ``"raise"``.
+    other settings, or ``"raise"``. ``part=(i, n)`` takes only the files whose name hashes
+    to ``i`` modulo ``n`` (and prunes only those), so ``n`` processes can share a corpus.
 
     Raises:
         InputError: a path does not exist (nothing is written then).
@@ -174,7 +185,10 @@ def sync(settings: Settings, paths: Sequence[Path], *, store: Store, embedder: E
         for file, name in found.files:
             root = next((r for r in roots if str(file.resolve()).startswith(r + "/")), None)
             wanted[(root or _source_of(file), name)] = file
-        gone = [key for key, rec in known.items() if key[0] in roots and key not in wanted] if prune else []
+        if part is not None:
+            wanted = {k: f for k, f in wanted.items() if in_part(k[1], part)}
+        gone = [key for key, rec in known.items() if key[0] in roots and key not in wanted
+                and (part is None or in_part(key[1], part))] if prune else []
         _remove_records(store, collection, catalog, [known[k] for k in gone])
         report.removed.extend(name for _, name in gone)
         owners = {d: key for key, rec in known.items() if key not in gone for d in rec.doc_ids}

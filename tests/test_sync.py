@@ -150,3 +150,14 @@ def test_remove_takes_the_file_and_its_points(settings, store, folder, mini_corp
     assert names == ["mini.jsonl"]  # a JSONL file is one unit: its other documents go too
     ids = _doc_ids(store, settings)
     assert not any(i.startswith("test:") for i in ids) and "file:quy-che.txt" in ids
+
+
+def test_parts_split_the_files_and_prune_only_their_own(settings, store, tmp_path):
+    folder = tmp_path / "many"
+    folder.mkdir()
+    for k in range(12):
+        (folder / f"vb-{k}.txt").write_text(f"Văn bản số {k}\nNội dung về hội nghị thôn lần {k}.", encoding="utf-8")
+    reports = [ingest.sync(settings, [folder], store=store, embedder=HashingEmbedder(), part=(i, 3)) for i in range(3)]
+    added = [name for r in reports for name in r.added]
+    assert sorted(added) == sorted(f"vb-{k}.txt" for k in range(12)) and all(r.added for r in reports)
+    assert len(_doc_ids(store, settings)) == 12  # no part pruned another's files
