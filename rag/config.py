@@ -46,6 +46,7 @@ class Settings:
     corpus_dir: Path = field(default=Path("./corpus"), metadata={"help": "Folder the app indexes at start-up."})
     embed_model: str = field(default=DEFAULT_EMBED_MODEL, metadata={"help": "Embedding model: the default, a sentence-transformers name or a local path."})
     embed_device: str = field(default="auto", metadata={"help": "torch device for the embedder: auto (cuda when present, else cpu), cpu, cuda."})
+    embed_quantize: str = field(default="none", metadata={"help": "none (fp32), or int8: torch dynamic int8 on the CPU (faster, vectors drift; see BENCHMARKS.md)."})
     embed_batch_size: int = field(default=32, metadata={"help": "Passages per embedding batch at ingest."})
     query_prefix: str = field(default="query: ", metadata={"help": "Prompt prepended to queries (e5 convention)."})
     passage_prefix: str = field(default="passage: ", metadata={"help": "Prompt prepended to passages (e5 convention)."})

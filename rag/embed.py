@@ -7,6 +7,7 @@ at import time, so ``import rag`` stays light.
 from __future__ import annotations
 
 import logging
+import warnings
 from functools import lru_cache
 from pathlib import Path
 from typing import Protocol, runtime_checkable
@@ -45,6 +46,7 @@ class SentenceTransformerEmbedder:
         query_prefix: str = "query: ",
         passage_prefix: str = "passage: ",
         batch_size: int = 32,
+        quantize: str = "none",
     ) -> None:
         try:
             from sentence_transformers import SentenceTransformer
@@ -63,6 +65,15 @@ class SentenceTransformerEmbedder:
         self.passage_prefix = passage_prefix
         self.batch_size = batch_size
         self._model = SentenceTransformer(str(model), device=device)
+        if quantize == "int8":  # torch dynamic int8 of every Linear layer (CPU only)
+            import torch
+
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", DeprecationWarning)
+                self._model = torch.ao.quantization.quantize_dynamic(self._model, {torch.nn.Linear}, dtype=torch.qint8)
+            self.name = f"{self.name}+int8"
+        elif quantize != "none":
+            raise ValueError(f"DANVAN_EMBED_QUANTIZE={quantize!r}: choose none or int8.")
         get_dim = getattr(self._model, "get_embedding_dimension", None) or self._model.get_sentence_embedding_dimension
         dim = get_dim()
         self.dim = int(dim) if dim else len(self._encode(["x"], "")[0])
@@ -117,6 +128,7 @@ def load_embedder(settings: Settings) -> Embedder:
         query_prefix=settings.query_prefix,
         passage_prefix=settings.passage_prefix,
         batch_size=settings.embed_batch_size if device == "cpu" else max(settings.embed_batch_size, 256),
+        quantize=settings.embed_quantize if device == "cpu" else "none",
     )
     from rag.embed_cache import CachedEmbedder
 
