@@ -6,7 +6,8 @@ Each PDF ``<slug>.pdf`` is matched to the congbao record whose URL ends in ``<sl
 (the file name *is* the gazette's slug; congbao's ``number`` field holds the slug, not the số
 hiệu, for its văn bản hợp nhất, so the slug is the reliable key; the số hiệu match is reported).
 
-* Text similarity: token F1 over syllables (``rag.text.syllables``: NFC, lower case, numbers
+* Text similarity: token F1 over syllables, and over syllable bigrams (which also scores word
+  order: a table read column by column or a line broken mid-sentence loses bigrams), both (``rag.text.syllables``: NFC, lower case, numbers
   kept whole), as a multiset: P = shared / ours, R = shared / congbao's. congbao's text is
   itself a raw PDF extraction that keeps running headers and the title block, which we remove
   on purpose, so R < 1 is expected. ``--compare`` also scores the raw page text of pypdf,
@@ -38,8 +39,11 @@ from rag.text import syllables  # noqa: E402
 _TYPES = {"NQ": "Nghị quyết", "VB HN": "Văn bản hợp nhất", "NĐ": "Nghị định", "TT": "Thông tư"}
 
 
-def token_f1(ours: str, theirs: str) -> tuple[float, float, float]:
-    a, b = Counter(syllables(ours)), Counter(syllables(theirs))
+def token_f1(ours: str, theirs: str, n: int = 1) -> tuple[float, float, float]:
+    """Multiset P/R/F1 of syllable n-grams (n=2 also scores the order: table rows, joined lines)."""
+    x, y = syllables(ours), syllables(theirs)
+    a = Counter(zip(*(x[i:] for i in range(n))))
+    b = Counter(zip(*(y[i:] for i in range(n))))
     shared = sum((a & b).values())
     p = shared / max(sum(a.values()), 1)
     r = shared / max(sum(b.values()), 1)
@@ -92,6 +96,7 @@ def main() -> None:
     start = time.perf_counter()
     pdfs = sorted(args.pdfs.glob("*.pdf"))
     scored: list[tuple[float, float, float]] = []
+    bigrams: list[tuple[float, float, float]] = []
     for pdf in pdfs:
         record = records.get(pdf.stem)
         if record is None:
@@ -100,10 +105,12 @@ def main() -> None:
         (doc,) = read_file(pdf, pdf.name)
         p, r, f = token_f1(doc.text, record["text"])
         scored.append((p, r, f))
+        bigrams.append(token_f1(doc.text, record["text"], 2))
         f1s.append(f)
         if args.compare:
             for name, text in _raw_texts(pdf).items():
                 raw_scores.setdefault(name, []).append(token_f1(text, record["text"]))
+                raw_scores.setdefault(name + " bigrams", []).append(token_f1(text, record["text"], 2))
         truth = {
             "number": record["number"].removeprefix("Văn bản hợp nhất số ") if "/" in record["number"] else "",
             "date": record["date"],
@@ -130,6 +137,8 @@ def main() -> None:
     print(f"PDFs matched: {n} of {len(pdfs)} ({elapsed:.1f} s)")
     print(f"text vs congbao, token P/R/F1 (ours, cleaned): {mean([s[0] for s in scored]):.3f} / "
           f"{mean([s[1] for s in scored]):.3f} / {mean([s[2] for s in scored]):.3f}  (min F1 {min(f1s):.3f})")
+    print(f"text vs congbao, bigram P/R/F1 (ours, cleaned): {mean([s[0] for s in bigrams]):.3f} / "
+          f"{mean([s[1] for s in bigrams]):.3f} / {mean([s[2] for s in bigrams]):.3f}")
     for name, scores in raw_scores.items():
         print(f"text vs congbao, token P/R/F1 (raw {name}): {mean([s[0] for s in scores]):.3f} / "
               f"{mean([s[1] for s in scores]):.3f} / {mean([s[2] for s in scores]):.3f}")
