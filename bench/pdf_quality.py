@@ -6,9 +6,9 @@ Each PDF ``<slug>.pdf`` is matched to the congbao record whose URL ends in ``<sl
 (the file name *is* the gazette's slug; congbao's ``number`` field holds the slug, not the số
 hiệu, for its văn bản hợp nhất, so the slug is the reliable key; the số hiệu match is reported).
 
-* Text similarity: token F1 over syllables, and over syllable bigrams (which also scores word
-  order: a table read column by column or a line broken mid-sentence loses bigrams), both (``rag.text.syllables``: NFC, lower case, numbers
-  kept whole), as a multiset: P = shared / ours, R = shared / congbao's. congbao's text is
+* Text similarity: token F1 over syllables (``rag.text.syllables``: NFC, lower case, numbers
+  kept whole) and over syllable bigrams, which also score word order (a table read column by
+  column loses bigrams), as multisets: P = shared / ours, R = shared / congbao's. congbao's text is
   itself a raw PDF extraction that keeps running headers and the title block, which we remove
   on purpose, so R < 1 is expected. ``--compare`` also scores the raw page text of pypdf,
   pdfminer.six and pdfplumber (no cleanup), which is how the extractor was chosen.
