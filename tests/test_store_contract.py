@@ -164,3 +164,20 @@ def test_an_embedded_folder_admits_one_process_and_says_so(settings):
         assert other.returncode != 0 and "StoreBusyError" in other.stderr and "in use by another process" in other.stderr
     with rag.open_store(settings):  # released on close
         pass
+
+
+def test_an_index_of_an_earlier_version_is_migrated_with_a_message(settings, caplog):
+    """Earlier versions kept the index in <data_dir>/qdrant (qdrant-client local mode)."""
+    embedder = HashingEmbedder()
+    chunks = _chunks()
+    texts = [normalize(index_text(c)) for c in chunks]
+    with rag.open_store(settings.replace(store="local")) as old:
+        old.create("danvan", embedder.dim, {"embed_model": embedder.name, "dim": embedder.dim})
+        old.upsert("danvan", chunks, embedder.embed_passages(texts), [sparse.encode_document(t) for t in texts])
+        before = _search(old, "danvan", embedder, QUERIES[0], "hybrid")
+    with caplog.at_level("WARNING"), rag.open_store(settings.replace(store="edge")) as edge:
+        assert "Migrating collection danvan" in caplog.text and "the old folder is kept" in caplog.text
+        assert edge.count("danvan") == len(chunks)
+        assert edge.stamp("danvan")["embed_model"] == embedder.name
+        assert _search(edge, "danvan", embedder, QUERIES[0], "hybrid") == before
+    assert (settings.data_dir / "qdrant").is_dir()  # nothing deleted
