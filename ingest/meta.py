@@ -173,7 +173,7 @@ def from_header(text: str) -> Meta:
     >>> m.number, m.date, m.doc_type, m.title, m.issuer
     ('12/QC-UBND', '05/03/2024', 'Quy chế', 'Quy chế phối hợp công tác', 'Ủy ban nhân dân xã Phú Thịnh')
     """
-    lines = [line.strip() for line in text[:6000].split("\n")][:40]
+    lines = [line.strip().lstrip("#").strip().strip("*_").strip() for line in text[:6000].split("\n")][:40]
     lines = [line for line in lines if line]
     head = lines[:25]
     type_at = next((i for i, line in enumerate(head) if DOC_TYPE_LINE.match(line)), -1)

@@ -97,3 +97,8 @@ def test_gazette_pdf_header(name, number, date, issuer, title):
     (doc,) = read_file(path, name)
     assert (doc.number, doc.date, doc.issuer) == (number, date, issuer)
     assert doc.title.startswith(title)
+
+
+def test_markdown_heading_marks_do_not_hide_the_type():
+    meta = from_header("# QUY CHẾ\n**Phối hợp công tác**\n\n## Điều 1. Phạm vi")
+    assert (meta.doc_type, meta.title) == ("Quy chế", "Quy chế phối hợp công tác")
