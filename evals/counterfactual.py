@@ -211,11 +211,11 @@ def main(argv: list[str] | None = None) -> int:
         examples = [] if args.no_dataset else load_dataset(args.dataset)
         records = _collect_with_pipeline(settings, examples, [Path(p) for p in args.corpus])
         Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-        with open(args.out, "wb") as fh:
-            pickle.dump(records, fh)
+        with open(args.out, "wb") as fh:  # plain dicts: loadable whichever module name defined Record
+            pickle.dump([{f.name: getattr(r, f.name) for f in dataclasses.fields(r)} for r in records], fh)
         print(f"{len(records)} records -> {args.out}")
         return 0
-    records = [r for p in args.pickles for r in pickle.load(open(p, "rb"))]
+    records = [r if isinstance(r, Record) else Record(**r) for p in args.pickles for r in load(p)]
     answerer = rag.ExtractiveAnswerer(max_sentences=settings.answer_sentences, refusal_threshold=-1.0)
     rows = replay(records, answerer)
     grid = [round(0.02 * i, 2) for i in range(0, 51)]
@@ -223,6 +223,17 @@ def main(argv: list[str] | None = None) -> int:
     Path(args.out).write_text(json.dumps(result, indent=2, ensure_ascii=False), encoding="utf-8")
     print(json.dumps(result, indent=2, ensure_ascii=False))
     return 0
+
+
+def load(path: str | Path) -> list:
+    """Records pickled by ``collect`` (older pickles of ``__main__.Record`` load too)."""
+
+    class _Unpickler(pickle.Unpickler):
+        def find_class(self, module, name):
+            return Record if name == "Record" else super().find_class(module, name)
+
+    with open(path, "rb") as fh:
+        return _Unpickler(fh).load()
 
 
 def _collect_with_pipeline(settings, examples, corpus) -> list[Record]:
