@@ -1,5 +1,6 @@
 # The two set-up commands of the README: `make app` and `make test`.
-# Both create .venv with the machine's python3 and install everything into it.
+# Both create .venv with the machine's python3 and install everything into it, once: a later
+# `make app` finds the stamp newer than pyproject.toml and starts at once, without pip.
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
@@ -12,13 +13,19 @@ export GRADIO_ANALYTICS_ENABLED := False
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q --disable-pip-version-check --upgrade pip
 
-install: $(BIN)/python
-	$(BIN)/pip install -q -e .
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -q --disable-pip-version-check -e . > $(VENV)/install.log 2>&1 || { cat $(VENV)/install.log; exit 1; }
+	@touch $@
 
-install-test: $(BIN)/python
-	$(BIN)/pip install -q -e ".[test]"
+$(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
+	$(BIN)/pip install -q --disable-pip-version-check -e ".[test]" > $(VENV)/install.log 2>&1 || { cat $(VENV)/install.log; exit 1; }
+	@touch $@
+
+install: $(VENV)/.installed
+
+install-test: $(VENV)/.installed-test
 
 ## Install, index the sample corpus if needed, and serve the chat on http://127.0.0.1:7860
 app: install
