@@ -161,3 +161,16 @@ def test_parts_split_the_files_and_prune_only_their_own(settings, store, tmp_pat
     added = [name for r in reports for name in r.added]
     assert sorted(added) == sorted(f"vb-{k}.txt" for k in range(12)) and all(r.added for r in reports)
     assert len(_doc_ids(store, settings)) == 12  # no part pruned another's files
+
+
+@pytest.mark.parametrize("kind", ["edge", "local", "memory"])
+def test_manifest_and_document_store_work_in_every_store(settings, folder, kind):
+    settings = settings.replace(store=kind)
+    with rag.open_store(settings) as store:
+        assert _sync(settings, store, [folder]).documents == 2
+        assert not _sync(settings, store, [folder]).reingested
+        docs = DocStore(catalog_path(settings.data_dir))
+        assert docs.count(settings.collection) == 2
+    with rag.open_store(settings) as store:  # a new process: a memory store is empty, so all is indexed again
+        again = _sync(settings, store, [folder])
+        assert again.reingested == (kind == "memory") and store.count(settings.collection) > 0
