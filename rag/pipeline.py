@@ -50,6 +50,9 @@ class Pipeline:
     restore_diacritics = True
     #: Documents whose số hiệu / date the question names are searched on their own and ranked first.
     reference_rank = True
+    #: Lexical terms in the form typed per syllable ("syllable"), or one form for the whole question
+    #: ("question": all accented terms if any syllable has a diacritic, else all unaccented; the old scheme).
+    typed_form = "syllable"
 
     def __init__(
         self,
@@ -104,10 +107,10 @@ class Pipeline:
         q = question if isinstance(question, Query) else self.query(question, history)
         limit = k or self.settings.top_k
         candidates = max(self.settings.candidates, k or 0)
-        lexical = sparse.encode_words(q.words, q.accented)
+        lexical = sparse.encode_words(q.words, self._typed(q))
         if q.previous:
             previous = parse(q.previous)
-            lexical = sparse.combine(lexical, sparse.encode_words(previous.words, previous.accented, weight=0.5))
+            lexical = sparse.combine(lexical, sparse.encode_words(previous.words, self._typed(previous), weight=0.5))
         mode = self.settings.retrieval_mode
         if mode == "hybrid" and q.unaccented and not self.restore_diacritics:
             mode = "lexical"  # e5 cannot read unaccented Vietnamese (R@10 ~0 on civic_dev)
@@ -125,6 +128,9 @@ class Pipeline:
                                   tuple(d for d in within.doc_ids if not filter.doc_ids or d in filter.doc_ids))
         extra = self.store.search(self.collection, filter=within, **search) if within.doc_ids else []
         return _rank_by_reference(hits, extra, named, q.articles, limit)
+
+    def _typed(self, q: Query) -> tuple[bool, ...]:
+        return q.accented if self.typed_form == "syllable" else (q.has_diacritics,) * len(q.words)
 
     def run(self, question: str, history: Sequence[Turn] = (), k: int | None = None,
             filter: SearchFilter | None = None) -> Iterator[Retrieved | Delta | Final]:
