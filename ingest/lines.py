@@ -3,7 +3,8 @@
 Works on lines, before the structure parser sees the text:
 
 * :func:`strip_furniture` -- per page, drops running headers and footers that repeat across
-  pages ("CÔNG BÁO/Số 447 + 448/Ngày 25-6-2022", "2", "Trang 3/10"), the gazette's section
+  pages ("CÔNG BÁO/Số 447 + 448/Ngày 25-6-2022", "2", "Trang 3/10"), the gazette's
+  "(Xem tiếp Công báo số 1171 + 1172)", the gazette's section
   line ("VĂN BẢN QUY PHẠM PHÁP LUẬT"), digital-signature stamps ("Người ký: …", "Email: …",
   "Cơ quan: …", "Thời gian ký: …") and rules made of underscores.
 * :func:`strip_title_block` -- drops the two-column title block of an administrative document
@@ -24,7 +25,8 @@ from collections import Counter
 
 __all__ = ["strip_furniture", "strip_title_block", "strip_signature", "join_lines", "rejoin", "looks_wrapped"]
 
-_GAZETTE = re.compile(r"^(?:\d{1,4}\s+)?CÔNG BÁO\s*/\s*Số\b.*$", re.IGNORECASE)
+_GAZETTE = re.compile(r"^(?:\d{1,4}\s+)?CÔNG BÁO\s*/\s*Số\b.*$|^\((?:Xem tiếp|Tiếp theo)\s+Công báo số[^)]*\)$",
+                      re.IGNORECASE)
 _PAGE_NUMBER = re.compile(r"^(?:[-–—]\s*)?(?:Trang\s+)?\d{1,4}(?:\s*/\s*\d{1,4})?(?:\s*[-–—])?$", re.IGNORECASE)
 _RULE = re.compile(r"^[\s_\-–—=.*•·]{3,}$")
 _SIGNATURE = re.compile(r"^(?:Người ký|Email|Cơ quan|Thời gian ký|Ký bởi|Ngày ký)\s*:", re.IGNORECASE)

@@ -237,7 +237,7 @@ def from_header(text: str) -> Meta:
     return Meta(title=title, number=number, date=date, issuer=issuer, doc_type=doc_type)
 
 
-_VBHN = re.compile(r"^(?P<issuer>[^\n]*?)\s*XÁC THỰC VĂN BẢN HỢP NHẤT\s*\n(?:[^\n]*\n){0,2}?"
+_VBHN = re.compile(r"^(?P<issuer>[^\n]*?)\s*XÁC THỰC VĂN BẢN HỢP NHẤT\s*\n(?P<more>(?:[^\n]*\n){0,2}?)"
                    r"Số\s*:?\s*(?P<number>\d{1,5}/VBHN-[A-ZĐ0-9-]+)(?P<rest>[^\n]*)", re.MULTILINE)
 
 
@@ -255,6 +255,9 @@ def consolidated(text: str) -> Meta | None:
         return None
     date = _DATE.search(match.group("rest"))
     issuer = match.group("issuer").strip()
+    more = [line.strip() for line in match.group("more").split("\n") if line.strip()]
+    if more and re.match(r"^(?:VÀ|-|–)\s", more[0]):  # "BỘ LAO ĐỘNG - THƯƠNG BINH" / "VÀ XÃ HỘI"
+        issuer += " " + more[0]
     return Meta(number=match.group("number"),
                 date=f"{int(date[1]):02d}/{int(date[2]):02d}/{date[3]}" if date else "",
                 issuer=_issuer_name([issuer]) if issuer and issuer.upper() == issuer else "",

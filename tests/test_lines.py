@@ -61,7 +61,8 @@ def test_running_headers_page_numbers_and_signature_stamps_are_removed():
          "Cơ quan: Văn phòng Chính phủ", "Thời gian ký: 23.06.2022 10:13:36 +07:00"],
         ["CÔNG BÁO/Số 447 + 448/Ngày 25-6-2022 3", "Điều 2. Đối tượng", "Nội dung hai.", "3"],
         ["Trang 4", "UBND XÃ PHÚ THỊNH - KẾ HOẠCH 15", "Điều 3. Hiệu lực", "Nội dung ba."],
-        ["Trang 5", "UBND XÃ PHÚ THỊNH - KẾ HOẠCH 15", "Điều 4. Thi hành", "______________", "Nội dung bốn."],
+        ["Trang 5", "UBND XÃ PHÚ THỊNH - KẾ HOẠCH 15", "Điều 4. Thi hành", "______________", "Nội dung bốn.",
+         "(Xem tiếp Công báo số 1171 + 1172)"],
     ]
     out = strip_furniture(pages)
     assert out == [["Điều 1. Phạm vi", "Nội dung một."], ["Điều 2. Đối tượng", "Nội dung hai."],

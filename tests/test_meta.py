@@ -102,3 +102,9 @@ def test_gazette_pdf_header(name, number, date, issuer, title):
 def test_markdown_heading_marks_do_not_hide_the_type():
     meta = from_header("# QUY CHẾ\n**Phối hợp công tác**\n\n## Điều 1. Phạm vi")
     assert (meta.doc_type, meta.title) == ("Quy chế", "Quy chế phối hợp công tác")
+
+
+def test_consolidated_issuer_wrapped_over_two_lines():
+    meta = consolidated("BỘ LAO ĐỘNG - THƯƠNG BINH XÁC THỰC VĂN BẢN HỢP NHẤT\nVÀ XÃ HỘI\n"
+                        "Số: 1546/VBHN-BLĐTBXH Hà Nội, ngày 12 tháng 4 năm 2024\n")
+    assert (meta.number, meta.issuer) == ("1546/VBHN-BLĐTBXH", "Bộ Lao động - Thương binh và Xã hội")
