@@ -144,3 +144,16 @@ def test_a_list_on_one_line_is_quoted_whole():
     answer = ExtractiveAnswerer().answer("Hình thức công khai gồm những gì?", [hit])
     assert "niêm yết tại trụ sở; thông báo trên loa truyền thanh; đăng trên trang thông tin điện tử." in answer.text
     assert "30 ngày" not in answer.text
+
+
+def test_single_syllables_of_a_multi_syllable_term_are_not_evidence():
+    near_miss = [
+        _hit("a", "Ban chấp hành hội nông dân xã có 09 ủy viên do đại hội bầu ra theo ý kiến của nhân dân.", 1),
+        _hit("b", "Ban thanh tra nhân dân ở cơ quan, đơn vị do hội nghị công chức bầu ra.", 2),
+        _hit("c", "Thanh tra huyện kiểm tra việc thu chi ngân sách của xã.", 3),
+    ]
+    question = "Ban thanh tra nhân dân ở xã có bao nhiêu thành viên?"
+    assert ExtractiveAnswerer().answer(question, near_miss).refused
+    answering = near_miss + [_hit("d", "Ban thanh tra nhân dân ở xã có từ 05 đến 11 thành viên.", 4)]
+    answer = ExtractiveAnswerer().answer(question, answering)
+    assert not answer.refused and answer.citations[0].doc_id == "d"
