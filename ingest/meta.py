@@ -102,6 +102,7 @@ _DATE = re.compile(r"(?:^|,\s*|\s)ngày\s+(\d{1,2})\s+tháng\s+(\d{1,2})\s+năm\
 _PLACE_DATE = re.compile(r"[A-ZĐÀ-Ỹ][^,\n]{1,40},\s*ngày\s+(\d{1,2})\s+tháng\s+(\d{1,2})\s+năm\s+(\d{4})")
 _BODY_START = re.compile(r"^(?:Căn cứ|Chương\s|Điều\s+\d|Phần\s|Mục\s|[IVX]{1,5}\.\s|\d{1,2}\.\s|Thực hiện|Kính gửi|"
                          r"Thông tư số|Nghị định số|Luật số|Nghị quyết số|Quyết định số)")
+_FIRST_BODY = re.compile(r"^(?:Căn cứ|Chương\s|Điều\s+\d|Phần\s|Mục\s|[IVX]{1,5}\.\s|\d{1,2}\.\s|Kính gửi)")
 _TYPE_NAMES = {t.upper(): t for t in DOC_TYPES}
 _ENACTING = re.compile(r"^(?:CHÍNH PHỦ|QUỐC HỘI|BỘ TRƯỞNG|CHỦ TỊCH|THỦ TƯỚNG|ỦY BAN|UỶ BAN|BAN |HỘI ĐỒNG|QUYẾT ĐỊNH:|"
                        r"QUYẾT NGHỊ:|NGHỊ QUYẾT:|CHỈ THỊ:|[A-ZĐ ]+:$)")
@@ -141,6 +142,8 @@ def _issuer_name(lines: list[str]) -> str:
     key = name.upper().replace("HOÀ", "HÒA")
     if key in _ISSUERS:
         return _ISSUERS[key]
+    for proper in ("Quốc hội", "Chính phủ", "Công Thương", "Trung ương", "Mặt trận Tổ quốc"):
+        name = re.sub(re.escape(proper), proper, _sentence_case(name), flags=re.IGNORECASE)
     if re.match(r"^UBND\b", key):
         name = "ỦY BAN NHÂN DÂN" + name[4:]
     words = _sentence_case(name).split(" ")
@@ -215,7 +218,7 @@ def from_header(text: str) -> Meta:
         summary: list[str] = []
         for line in lines[type_at + 1: type_at + 6]:
             caps = line.upper() == line and any(c.isalpha() for c in line)
-            if _BODY_START.match(line) or _RULE.match(line) or line.startswith("("):
+            if (_BODY_START.match(line) if summary else _FIRST_BODY.match(line)) or _RULE.match(line) or line.startswith("("):
                 break
             if caps and (summary and summary[-1].upper() != summary[-1] or _ENACTING.match(line)):
                 break  # "CHÍNH PHỦ" / "QUYẾT ĐỊNH:" under the trích yếu; a Luật's name is in capitals
