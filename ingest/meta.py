@@ -142,11 +142,12 @@ def _issuer_name(lines: list[str]) -> str:
     key = name.upper().replace("HOÀ", "HÒA")
     if key in _ISSUERS:
         return _ISSUERS[key]
-    for proper in ("Quốc hội", "Chính phủ", "Công Thương", "Trung ương", "Mặt trận Tổ quốc"):
-        name = re.sub(re.escape(proper), proper, _sentence_case(name), flags=re.IGNORECASE)
     if re.match(r"^UBND\b", key):
         name = "ỦY BAN NHÂN DÂN" + name[4:]
-    words = _sentence_case(name).split(" ")
+    name = _sentence_case(name)
+    for proper in ("Quốc hội", "Chính phủ", "Công Thương", "Trung ương", "Mặt trận Tổ quốc"):
+        name = re.sub(re.escape(proper), proper, name, flags=re.IGNORECASE)
+    words = name.split(" ")
     # Organ names keep a capital on their head word ("Bộ Tài chính", "Sở Nội vụ"), place names
     # after xã/huyện/tỉnh... keep theirs ("xã Phú Thịnh").
     if len(words) > 1 and words[0].lower() in {"bộ", "sở", "ban", "cục", "tổng"}:
