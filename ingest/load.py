@@ -157,6 +157,8 @@ def read_file(path: Path, name: str, *, ocr: str = "off") -> list[Document]:
 
         return [_pdf_document(path, name, pdf_pages(path, ocr=ocr))]
     if suffix in (".docx", ".doc"):
+        suffix = _sniff_word(path, suffix)  # portals serve HTML named .doc; a .docx may be a renamed .doc
+    if suffix in (".docx", ".doc"):
         from ingest.docx import doc_lines, docx_lines
 
         lines = docx_lines(path) if suffix == ".docx" else doc_lines(path)
@@ -179,6 +181,22 @@ def read_file(path: Path, name: str, *, ocr: str = "off") -> list[Document]:
             raise InputError(f"{path}: {error}. Fix the block between the '---' lines at the top, or remove it.")
         return [_document(path, name, body, wrapped=None, meta=meta)]
     raise InputError(f"{path}: {_why_unsupported(path)}")
+
+
+def _sniff_word(path: Path, suffix: str) -> str:
+    """The real type of a Word file by its first bytes: ".docx" (zip), ".doc" (OLE), ".html"."""
+    with path.open("rb") as handle:
+        head = handle.read(2048)
+    if head.startswith(b"PK\x03\x04"):
+        return ".docx"
+    if head.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
+        return ".doc"
+    if head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{\\rtf"):
+        raise InputError(f"{path}: an RTF file named {suffix}, which is not read. Open it in Word or "
+                         "LibreOffice and save it as .docx.")
+    if b"<html" in head.lower() or b"<!doctype html" in head.lower():
+        return ".html"  # "Word" files saved by web portals are often HTML
+    return suffix
 
 
 def clean_keep(text: str) -> str:

@@ -288,3 +288,17 @@ def test_scan_lists_unsupported_files_and_skips_readme_and_dotfiles(tmp_path):
     with pytest.raises(InputError, match="no such file"):
         scan([tmp_path / "missing"])
     assert set(SUFFIXES) >= {".pdf", ".docx", ".doc", ".html", ".htm", ".txt", ".md", ".jsonl", ".jsonl.gz"}
+
+
+def test_word_files_are_read_by_what_they_are(tmp_path):
+    # A portal's "Word" download that is HTML, a .docx that is a renamed .doc, an RTF named .doc.
+    page = tmp_path / "tai-ve.doc"
+    page.write_text("<html><body><p>Th&ocirc;n Đông Hòa họp dân.</p></body></html>", encoding="utf-8")
+    assert read_file(page, "tai-ve.doc")[0].text == "Thôn Đông Hòa họp dân."
+    docx_named_doc = tmp_path / "ke-hoach.doc"
+    docx_named_doc.write_bytes(_plan_docx(tmp_path / "src.docx").read_bytes())
+    assert "2. Phát huy vai trò của Nhân dân." in read_file(docx_named_doc, "ke-hoach.doc")[0].text
+    rtf = tmp_path / "cu.doc"
+    rtf.write_text("{\\rtf1\\ansi Thon Dong Hoa}", encoding="ascii")
+    with pytest.raises(InputError, match=r"cu\.doc: an RTF file named \.doc.*save it as \.docx"):
+        read_file(rtf, "cu.doc")
