@@ -21,7 +21,7 @@ from pathlib import Path
 
 from rag.errors import InputError
 
-__all__ = ["docx_lines", "doc_lines", "check_zip", "MAX_UNCOMPRESSED", "MAX_RATIO"]
+__all__ = ["docx_lines", "doc_lines", "check_zip", "table_lines", "MAX_UNCOMPRESSED", "MAX_RATIO"]
 
 #: Uncompressed bytes one .docx may hold in all (text-heavy documents are a few MB).
 MAX_UNCOMPRESSED = 200 * 1024 * 1024
@@ -149,6 +149,15 @@ def _table_lines(table) -> list[str]:
             seen.add(id(cell._tc))
             cells.append(_cell_text(cell))
         rows.append(cells)
+    return table_lines(rows)
+
+
+def table_lines(rows: list[list[str]]) -> list[str]:
+    """Rows of cells -> one line a row, each cell after its column header (the first row).
+
+    >>> table_lines([["Thôn", "Số mô hình"], ["Đông Hòa", "3"]])
+    ['Thôn: Đông Hòa; Số mô hình: 3']
+    """
     rows = [r for r in rows if any(r)]
     if not rows:
         return []

@@ -3,7 +3,8 @@
 No extra dependency: portal pages ("Lưu trang" of a commune or ministry site) are simple enough
 that dropping the page chrome (``script``, ``style``, ``nav``, ``header``, ``footer``, ``aside``,
 ``form``, menus) and keeping ``<main>``/``<article>`` when the page has one gives the article;
-entities (``&agrave;``, ``&#7879;``) are decoded by the parser. trafilatura would do better on
+entities (``&agrave;``, ``&#7879;``) are decoded by the parser; a table row becomes one line
+whose cells keep their column headers, as in Word files. trafilatura would do better on
 arbitrary sites but brings a dozen dependencies (lxml, courlan, htmldate, justext...).
 """
 
@@ -33,7 +34,8 @@ class _Extractor(HTMLParser):
         self.main_parts: list[str] = []
         self.title = ""
         self._in_title = False
-        self.cell = False
+        self.tables: list[list[list[str]]] = []  # open tables: rows of cells
+        self.cell: list[str] | None = None  # text of the open cell
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag in _VOID:
@@ -49,13 +51,16 @@ class _Extractor(HTMLParser):
             self.stack[-1] = (tag + "#main", skipped)
         if tag == "title":
             self._in_title = True
-        if tag in _BLOCK:
+        if tag == "table":
+            self.tables.append([])
+        elif tag == "tr" and self.tables:
+            self.tables[-1].append([])
+        elif tag in ("td", "th") and self.tables:
+            if not self.tables[-1]:
+                self.tables[-1].append([])
+            self.cell = []
+        elif tag in _BLOCK:
             self._emit("\n")
-        if tag in ("td", "th"):
-            self._emit(" | " if self.cell else "")
-            self.cell = True
-        if tag == "tr":
-            self.cell = False
 
     def handle_endtag(self, tag: str) -> None:
         if tag in _VOID:
@@ -74,7 +79,18 @@ class _Extractor(HTMLParser):
                 break
         if tag == "title":
             self._in_title = False
-        if tag in _BLOCK:
+        if tag in ("td", "th") and self.tables and self.cell is not None:
+            self.tables[-1][-1].append(" ".join("".join(self.cell).split()))
+            self.cell = None
+        elif tag == "table" and self.tables:
+            from ingest.docx import table_lines
+
+            lines = table_lines(self.tables.pop())
+            if self.tables and self.cell is not None:  # a table inside a cell: flattened into it
+                self.cell.append(" " + "; ".join(lines))
+            else:
+                self._emit("\n" + "\n".join(lines) + "\n")
+        elif tag in _BLOCK:
             self._emit("\n")
 
     def handle_data(self, data: str) -> None:
@@ -83,7 +99,10 @@ class _Extractor(HTMLParser):
             return
         if self.skip > 0:
             return
-        self._emit(data)
+        if self.cell is not None:
+            self.cell.append(data)
+        elif not self.tables:  # text between table cells is layout whitespace
+            self._emit(data)
 
     def _emit(self, text: str) -> None:
         self.all.append(text)

@@ -302,3 +302,15 @@ def test_word_files_are_read_by_what_they_are(tmp_path):
     rtf.write_text("{\\rtf1\\ansi Thon Dong Hoa}", encoding="ascii")
     with pytest.raises(InputError, match=r"cu\.doc: an RTF file named \.doc.*save it as \.docx"):
         read_file(rtf, "cu.doc")
+
+
+def test_html_table_rows_keep_their_headers(tmp_path):
+    path = tmp_path / "bang.html"
+    path.write_text("<html><body><article><p>Kết quả đăng ký mô hình:</p><table>"
+                    "<tr><th>Thôn</th><th>Số mô hình đăng ký</th><th>Được công nhận</th></tr>"
+                    "<tr><td>Đông Hòa</td><td>3</td><td>1</td></tr>\n<tr><td>Tây <b>Sơn</b></td><td>2</td><td>2</td></tr>"
+                    "</table><p>Hết.</p></article></body></html>", encoding="utf-8")
+    (doc,) = read_file(path, "bang.html")
+    assert doc.text.split("\n") == ["Kết quả đăng ký mô hình:",
+                                    "Thôn: Đông Hòa; Số mô hình đăng ký: 3; Được công nhận: 1",
+                                    "Thôn: Tây Sơn; Số mô hình đăng ký: 2; Được công nhận: 2", "Hết."]
