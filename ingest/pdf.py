@@ -74,6 +74,10 @@ def pdf_pages(path: Path, *, ocr: str = "off") -> list[str]:
         raise InputError(f"{path}: the PDF has no pages. Remove it or export it again.")
     visible = sum(len("".join(page.split())) for page in pages)
     if visible >= MIN_CHARS_PER_PAGE * len(pages) or visible >= 200:
+        blank = [i + 1 for i, page in enumerate(pages) if not page.strip()]
+        if blank and ocr != "on":
+            log.warning("%s: page(s) %s have no text layer (scanned?); set DANVAN_OCR=on to read them",
+                        path, ", ".join(map(str, blank[:20])))
         return pages
     if ocr != "on":
         raise InputError(f"{path}: no text layer ({len(pages)} page(s) of images, a scan); it needs OCR. "
