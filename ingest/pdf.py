@@ -74,15 +74,19 @@ def pdf_pages(path: Path, *, ocr: str = "off") -> list[str]:
         raise InputError(f"{path}: the PDF has no pages. Remove it or export it again.")
     visible = sum(len("".join(page.split())) for page in pages)
     if visible >= MIN_CHARS_PER_PAGE * len(pages) or visible >= 200:
-        blank = [i + 1 for i, page in enumerate(pages) if not page.strip()]
-        if blank and ocr != "on":
+        blank = [i for i, page in enumerate(pages) if not page.strip()]
+        if blank and ocr == "on":
+            read = _ocr(path, blank)
+            return [read.get(i, page) for i, page in enumerate(pages)]
+        if blank:
             log.warning("%s: page(s) %s have no text layer (scanned?); set DANVAN_OCR=on to read them",
-                        path, ", ".join(map(str, blank[:20])))
+                        path, ", ".join(str(i + 1) for i in blank[:20]))
         return pages
     if ocr != "on":
         raise InputError(f"{path}: no text layer ({len(pages)} page(s) of images, a scan); it needs OCR. "
                          f"To read it, {_OCR_FIX}.")
-    return _ocr(path, len(pages))
+    read = _ocr(path, list(range(len(pages))))
+    return [read[i] for i in range(len(pages))]
 
 
 def _is_password(exc: BaseException) -> bool:
@@ -123,8 +127,8 @@ def _rotated_pages(path: Path, pages: list[str], rotated: list[int]) -> list[str
     return pages
 
 
-def _ocr(path: Path, count: int) -> list[str]:
-    """Pages read by tesseract (Vietnamese); raises InputError when tesseract or ``vie`` is missing."""
+def _ocr(path: Path, indexes: list[int]) -> dict[int, str]:
+    """``{page index: text}`` read by tesseract (Vietnamese); InputError when tesseract or ``vie`` is missing."""
     tesseract = shutil.which("tesseract")
     if not tesseract:
         raise InputError(f"{path}: no text layer and OCR is on, but tesseract is not installed. "
@@ -135,11 +139,11 @@ def _ocr(path: Path, count: int) -> list[str]:
                          "Install it: apt-get install tesseract-ocr-vie.")
     import pypdfium2
 
-    pages: list[str] = []
+    pages: dict[int, str] = {}
     document = pypdfium2.PdfDocument(str(path))
     try:
         with tempfile.TemporaryDirectory() as tmp:
-            for index in range(count):
+            for index in indexes:
                 image = document[index].render(scale=300 / 72).to_pil()
                 png = Path(tmp) / f"p{index}.png"
                 image.save(png)
@@ -148,8 +152,8 @@ def _ocr(path: Path, count: int) -> list[str]:
                 if run.returncode != 0:
                     raise InputError(f"{path}: OCR of page {index + 1} failed ({run.stderr.strip()[:200]}). "
                                      "Check the tesseract install, or give a PDF with a text layer.")
-                pages.append(run.stdout)
+                pages[index] = run.stdout
     finally:
         document.close()
-    log.info("%s: read %d page(s) by OCR", path, count)
+    log.info("%s: read %d page(s) by OCR", path, len(indexes))
     return pages

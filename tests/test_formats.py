@@ -314,3 +314,19 @@ def test_html_table_rows_keep_their_headers(tmp_path):
     assert doc.text.split("\n") == ["Kết quả đăng ký mô hình:",
                                     "Thôn: Đông Hòa; Số mô hình đăng ký: 3; Được công nhận: 1",
                                     "Thôn: Tây Sơn; Số mô hình đăng ký: 2; Được công nhận: 2", "Hết."]
+
+
+def test_ocr_on_reads_scanned_pages_through_tesseract(tmp_path, monkeypatch):
+    # A stand-in tesseract on PATH: the plumbing (render, call, collect) is ours to test.
+    from PIL import Image
+
+    tool = tmp_path / "bin" / "tesseract"
+    tool.parent.mkdir()
+    tool.write_text('#!/bin/sh\nif [ "$1" = "--list-langs" ]; then printf "List:\\neng\\nvie\\n"; exit 0; fi\n'
+                    'test -s "$1" || exit 1\nprintf "BIÊN BẢN\\nHọp thôn Đông Hòa ngày 05/3/2024.\\n"\n', encoding="utf-8")
+    tool.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{tool.parent}:{__import__('os').environ['PATH']}")
+    path = tmp_path / "scan.pdf"
+    Image.new("RGB", (600, 800), "white").save(path, "PDF")
+    (doc,) = read_file(path, "scan.pdf", ocr="on")
+    assert doc.text == "BIÊN BẢN\nHọp thôn Đông Hòa ngày 05/3/2024." and doc.doc_type == "Biên bản"
