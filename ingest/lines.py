@@ -154,6 +154,11 @@ _OPENS_UNIT = re.compile(
     r"^(?:(?:Phần|Chương|Mục|Tiểu mục|Điều|Phụ lục|PHẦN|CHƯƠNG|MỤC|ĐIỀU|PHỤ LỤC)\s+\S+"
     r"|[IVXLC]{1,6}[.)]\s|\d{1,3}(?:\.\d{1,3})*[.)]\s|[a-zđ][)]\s|[-+•*–—·]\s|#|\||>|```|Nơi nhận)")
 _HEADING = re.compile(r"^(?:Phần|Chương|Mục|Điều|PHẦN|CHƯƠNG|MỤC)\s+[\wIVXLC]+\.?$")
+# "Điều 11 Luật này", "Chương II của", never "Điều 11." (a heading has its period).
+_CROSS_REFERENCE = re.compile(r"^(?:Điều|Chương|Mục|Phần)\s+[\dIVXLC]+[a-zđ]?(?:,\s*\d+)*\s+(?![.:])\S")
+# A line that stops on a word no sentence or heading ends with.
+_DANGLING = re.compile(r"(?:^|\s)(?:tại|theo|của|và|hoặc|với|về|đến|từ|trong|thuộc|như|quy định|khoản \d+|"
+                       r"điểm [a-zđ]|các|những|là|bởi|cho)$")
 _ARTICLE = re.compile(r"^(?:Điều|ĐIỀU)\s+\d")
 
 
@@ -171,6 +176,8 @@ def _joins(prev: str, nxt: str, wide: int) -> bool:
     """True when ``nxt`` continues the sentence that ``prev`` wraps."""
     if not prev or not nxt or _ENDS_SENTENCE.search(prev) or _HEADING.match(prev):
         return False
+    if _CROSS_REFERENCE.match(nxt) and _DANGLING.search(prev):
+        return True  # "… theo quy định tại" / "Điều 11 Luật này …": a reference, not a heading
     if _OPENS_UNIT.match(nxt):
         return False
     if _OPENS_UNIT.match(prev) and not _continues(nxt) and (len(prev) < 0.5 * wide or _ARTICLE.match(prev)):

@@ -31,10 +31,11 @@ def test_field_case_13_quoted_sentence_is_whole():
 
 def test_a_wrapped_cross_reference_is_not_a_heading():
     lines = ["1. Hồ sơ đề nghị được gửi đến Ủy ban nhân dân cấp xã theo quy định tại",
-             "Điều 11 Luật này trong thời hạn 05 ngày làm việc kể từ ngày họp."]
-    # "Điều 11" opens a line in the PDF, but the sentence goes on: the structure parser decides;
-    # a line that starts "Điều N" is never glued to the one above.
-    assert join_lines(lines)[0].split("\n") == lines
+             "Điều 11 Luật này trong thời hạn 05 ngày làm việc kể từ ngày họp.", "Điều 12. Họp dân",
+             "Nội dung theo quy định tại khoản 2", "Điều 3. Hiệu lực"]
+    # "Điều 11" opens a line in the PDF, but the sentence goes on; "Điều 12." is a heading, and so is
+    # "Điều 3." even after a line that ends without a period.
+    assert join_lines(lines)[0].split("\n") == [lines[0] + " " + lines[1]] + lines[2:]
     wrapped = ["a) Người sử dụng lao động hoạt động trên địa bàn thuộc vùng nào thì áp dụng",
                "mức lương tối thiểu quy định đối với địa bàn đó.", "b) Người sử dụng lao động có đơn vị"]
     assert join_lines(wrapped)[0].split("\n") == [wrapped[0] + " " + wrapped[1], wrapped[2]]
