@@ -141,7 +141,11 @@ def _tcvn3_to_unicode(text: str) -> str:
         if token[0] in TCVN3_TABLE and _opens_sentence(text, match.start()):
             return converted[0].upper() + converted[1:]  # VN3 has no code for "Ủ" at a sentence start
         return converted
-    return re.sub(r"\S+", word, text)
+    return _ORGANS.sub("Ủy ban", re.sub(r"\S+", word, text))
+
+
+# VN3 has no "Ủ": organ names written in it lose their capital ("ủy ban nhân dân").
+_ORGANS = re.compile(r"(?<!\w)ủy ban(?= (?:nhân dân|Mặt trận|MTTQ|Thường vụ|Kiểm tra|Trung ương|Dân tộc|bầu cử))")
 
 
 def _opens_sentence(text: str, start: int) -> bool:

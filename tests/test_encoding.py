@@ -50,6 +50,11 @@ def test_tcvn3_bytes_are_detected_and_converted():
     assert text == TEXT
 
 
+def test_tcvn3_organ_names_get_their_capital_back():
+    text = "Quy chế phối hợp giữa Ủy ban nhân dân xã và Ủy ban Mặt trận Tổ quốc xã"
+    assert decode(to_tcvn3(text) * 2)[0] == text * 2
+
+
 def test_tcvn3_capital_words_from_h_fonts_stay_capital():
     text, _ = decode(to_tcvn3("QUY CHẾ PHỐI HỢP\n" + TEXT))
     assert text.startswith("QUY CHẾ PHỐI HỢP\n")
