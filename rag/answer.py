@@ -25,7 +25,7 @@ from rag.types import Answer, Citation, Hit, Turn
 REFUSAL_TEXT = "Không tìm thấy thông tin này trong tài liệu đã nạp."
 
 #: Calibrated on civic_dev plus counterfactual and out-of-subject questions (EVALS.md, "Answers").
-DEFAULT_REFUSAL_THRESHOLD = 0.5
+DEFAULT_REFUSAL_THRESHOLD = 0.28
 
 
 @dataclass(frozen=True)
@@ -181,8 +181,8 @@ class ExtractiveAnswerer:
         out = []
         for start, end in spans:
             text = chunk.text[start:end]
-            if len(text.split()) < 3 or is_heading(text):
-                continue  # a heading says where, the passage's sentences say what
+            if len(text.split()) < 3 or is_heading(text) or text.rstrip().endswith("?") or text.lstrip().startswith("#"):
+                continue  # a heading says where and a question asks: the passage's statements say what
             # A term elsewhere in the passage, its title or heading half-counts for the sentence.
             coverage = terms.coverage(text, f"{chunk.title}\n{chunk.section}\n{evidence_text}")
             fits = 1.0 if holds_kind(kind, text) else self.type_penalty

@@ -56,7 +56,7 @@ class Settings:
     top_k: int = field(default=10, metadata={"help": "Chunks returned by retrieval."})
     candidates: int = field(default=50, metadata={"help": "Candidates per retrieval leg before fusion."})
     answer_sentences: int = field(default=2, metadata={"help": "Most sentences quoted in an extractive answer."})
-    refusal_threshold: float = field(default=0.22, metadata={"help": "Evidence score under which the answer is a refusal."})
+    refusal_threshold: float = field(default=0.28, metadata={"help": "Evidence score under which the answer is a refusal (calibrated by cross-validation, EVALS.md 'Answers')."})
     ocr: str = field(default="off", metadata={"help": "OCR of scanned PDFs: off, or on (needs Debian's tesseract-ocr with tesseract-ocr-vie)."})
     llm_base_url: str = field(default="", metadata={"help": "OpenAI-compatible endpoint for generated answers (e.g. http://127.0.0.1:8000/v1); empty = extractive answers only."})
     llm_model: str = field(default="", metadata={"help": "Model name sent to the LLM endpoint."})

@@ -37,6 +37,8 @@ STOP_BARE = frozenset(strip_accents(w) for w in STOP)
 
 #: Longest run of syllables tried as one term.
 MAX_UNIT = 5
+#: Credit of a term found only in the sentence's passage, title or heading (the sentence itself: 1).
+CONTEXT_WEIGHT = 0.5
 
 # -- the kind of answer ------------------------------------------------------------
 
@@ -158,7 +160,7 @@ class Terms:
             return 0.0
         have = " " + " ".join(keyed(text, self.accented)) + " "
         near = " " + " ".join(keyed(context, self.accented)) + " " if context else ""
-        got = sum(w * max(_held(u, have), 0.5 * _held(u, near)) for u, w in zip(self.units, self.weights))
+        got = sum(w * max(_held(u, have), CONTEXT_WEIGHT * _held(u, near)) for u, w in zip(self.units, self.weights))
         return got / self.total
 
     def holds(self, unit: str, text: str) -> bool:
