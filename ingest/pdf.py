@@ -53,6 +53,8 @@ def pdf_pages(path: Path, *, ocr: str = "off") -> list[str]:
                                  "Split the PDF into parts.")
             pages = [page.extract_text() or "" for page in pdf.pages]
             rotated = [i for i, page in enumerate(pdf.pages) if _mostly_rotated(page)]
+            # pages of images only: scanned pages inside a text PDF (a blank page has no image)
+            scanned = [i for i, page in enumerate(pdf.pages) if not pages[i].strip() and page.images]
         if rotated:
             pages = _rotated_pages(path, pages, rotated)
     except InputError:
@@ -74,7 +76,7 @@ def pdf_pages(path: Path, *, ocr: str = "off") -> list[str]:
         raise InputError(f"{path}: the PDF has no pages. Remove it or export it again.")
     visible = sum(len("".join(page.split())) for page in pages)
     if visible >= MIN_CHARS_PER_PAGE * len(pages) or visible >= 200:
-        blank = [i for i, page in enumerate(pages) if not page.strip()]
+        blank = scanned
         if blank and ocr == "on":
             read = _ocr(path, blank)
             return [read.get(i, page) for i, page in enumerate(pages)]

@@ -316,17 +316,41 @@ def test_html_table_rows_keep_their_headers(tmp_path):
                                     "Thôn: Tây Sơn; Số mô hình đăng ký: 2; Được công nhận: 2", "Hết."]
 
 
-def test_ocr_on_reads_scanned_pages_through_tesseract(tmp_path, monkeypatch):
-    # A stand-in tesseract on PATH: the plumbing (render, call, collect) is ours to test.
-    from PIL import Image
-
+def _fake_tesseract(tmp_path, monkeypatch) -> None:
+    """A stand-in tesseract on PATH: the plumbing (render, call, collect) is ours to test."""
     tool = tmp_path / "bin" / "tesseract"
     tool.parent.mkdir()
     tool.write_text('#!/bin/sh\nif [ "$1" = "--list-langs" ]; then printf "List:\\neng\\nvie\\n"; exit 0; fi\n'
                     'test -s "$1" || exit 1\nprintf "BIÊN BẢN\\nHọp thôn Đông Hòa ngày 05/3/2024.\\n"\n', encoding="utf-8")
     tool.chmod(0o755)
     monkeypatch.setenv("PATH", f"{tool.parent}:{__import__('os').environ['PATH']}")
+
+
+def test_ocr_on_reads_scanned_pages_through_tesseract(tmp_path, monkeypatch):
+    from PIL import Image
+
+    _fake_tesseract(tmp_path, monkeypatch)
     path = tmp_path / "scan.pdf"
     Image.new("RGB", (600, 800), "white").save(path, "PDF")
     (doc,) = read_file(path, "scan.pdf", ocr="on")
     assert doc.text == "BIÊN BẢN\nHọp thôn Đông Hòa ngày 05/3/2024." and doc.doc_type == "Biên bản"
+
+
+def test_a_scanned_page_inside_a_text_pdf_is_read_by_ocr_when_on(tmp_path, monkeypatch):
+    from PIL import Image
+    from pypdf import PdfReader, PdfWriter
+
+    scan = io.BytesIO()
+    Image.new("RGB", (612, 792), "white").save(scan, "PDF")
+    writer = PdfWriter()
+    for source in (_pdf_bytes(["Dieu 1. Pham vi dieu chinh cua quy che phoi hop cong tac thon Dong Hoa"]),
+                   scan.getvalue()):
+        writer.add_page(PdfReader(io.BytesIO(source)).pages[0])
+    path = tmp_path / "mixed.pdf"
+    with path.open("wb") as handle:
+        writer.write(handle)
+    (off,) = read_file(path, "mixed.pdf")
+    assert "BIÊN BẢN" not in off.text and len(off.page_starts) == 2
+    _fake_tesseract(tmp_path, monkeypatch)
+    (on,) = read_file(path, "mixed.pdf", ocr="on")
+    assert on.text.startswith("Dieu 1.") and on.text[on.page_starts[1]:].startswith("BIÊN BẢN")
