@@ -277,7 +277,12 @@ def decode(raw: bytes) -> tuple[str, str]:
         pass
     scored = [(vietnamese_score(text)[0], vietnamese_score(text)[1], text, name) for text, name in candidates]
     valid, total, text, name = max(scored, key=lambda s: s[0])
-    if name == "latin-1" or not total or valid < 0.7 * total:
+    if name == "latin-1" or valid < 3 or valid < 0.7 * total:
+        if sum(b >= 0x80 for b in raw[:65536]) < 0.005 * min(len(raw), 65536):
+            try:  # ASCII text with a stray "é" or "©" from a Windows editor
+                return raw.decode("cp1252"), "windows-1252"
+            except UnicodeDecodeError:
+                pass
         raise DecodeError("is neither UTF-8 nor UTF-16 nor a Vietnamese legacy encoding we recognise "
                           "(tried Windows-1258, TCVN3/ABC, VNI)")
     return unicodedata.normalize("NFC", text), name

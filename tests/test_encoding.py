@@ -90,6 +90,11 @@ def test_boms(codec):
     assert decode(raw)[0] == TEXT
 
 
+def test_ascii_with_a_stray_windows_1252_sign_is_read():
+    raw = ("Bao cao so lieu nam 2024 " * 20 + "gia tri \xa9 2024").encode("latin-1")
+    assert decode(raw) == (raw.decode("cp1252"), "windows-1252")
+
+
 def test_utf16_without_bom_is_recognised():
     assert decode(TEXT.encode("utf-16-le")) == (TEXT, "utf-16-le")
 
