@@ -150,3 +150,15 @@ def test_a_refused_question_never_calls_the_model(server):
 
 def test_the_key_is_not_in_the_answerers_repr():
     assert KEY not in repr(_llm("http://127.0.0.1:9/v1"))
+
+
+def test_build_answerer_picks_the_llm_only_when_an_endpoint_is_set():
+    import rag
+    from rag.answer import build_answerer
+
+    plain = build_answerer(rag.Settings.from_env({"DANVAN_REFUSAL_THRESHOLD": "0.3"}))
+    assert isinstance(plain, ExtractiveAnswerer) and plain.refusal_threshold == 0.3
+    llm = build_answerer(rag.Settings.from_env({"DANVAN_LLM_BASE_URL": "http://127.0.0.1:9/v1", "DANVAN_LLM_MODEL": "m",
+                                                "DANVAN_LLM_API_KEY": KEY, "DANVAN_LLM_TIMEOUT": "2"}))
+    assert isinstance(llm, LLMAnswerer) and llm.url == "http://127.0.0.1:9/v1/chat/completions"
+    assert isinstance(llm.fallback, ExtractiveAnswerer) and KEY not in repr(llm)
