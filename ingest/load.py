@@ -25,7 +25,7 @@ from types import MappingProxyType
 
 from ingest import lines as textlines
 from ingest.encoding import DecodeError, decode
-from ingest.meta import Meta, consolidated, front_matter, from_header
+from ingest.meta import Meta, first_line, front_matter, from_header
 from rag.errors import InputError
 from rag.text import clean
 from rag.types import Document
@@ -153,9 +153,9 @@ def read_file(path: Path, name: str, *, ocr: str = "off") -> list[Document]:
     if suffix in (".jsonl", ".jsonl.gz"):
         return list(_read_jsonl(path))
     if suffix == ".pdf":
-        from ingest.pdf import pdf_pages
+        from ingest.pdf import pdf_document, pdf_pages
 
-        return [_pdf_document(path, name, pdf_pages(path, ocr=ocr))]
+        return [pdf_document(path, name, pdf_pages(path, ocr=ocr))]
     if suffix in (".docx", ".doc"):
         suffix = _sniff_word(path, suffix)  # portals serve HTML named .doc; a .docx may be a renamed .doc
     if suffix in (".docx", ".doc"):
@@ -215,14 +215,6 @@ def _decode(path: Path, raw: bytes) -> str:
     return text
 
 
-def _title_from(text: str, fallback: str) -> str:
-    for line in text.split("\n"):
-        line = line.strip().lstrip("#").strip()
-        if line:
-            return line[:300]
-    return fallback
-
-
 def _document(path: Path, name: str, text: str, *, wrapped: bool | None, meta: Meta = Meta(),
               fallback_title: str = "") -> Document:
     """One document from the text of a non-JSONL file: header metadata, title block, wraps."""
@@ -236,36 +228,9 @@ def _document(path: Path, name: str, text: str, *, wrapped: bool | None, meta: M
     if wrapped or (wrapped is None and textlines.looks_wrapped(body_text)):
         body_text = textlines.join_lines(body)[0]
     body_text = clean(body_text) or text
-    title = meta.title or fallback_title or _title_from(body_text, path.name)
+    title = meta.title or fallback_title or first_line(body_text, path.name)
     return Document(doc_id=f"file:{name}", title=clean(title), text=body_text, number=meta.number,
                     issuer=meta.issuer, date=meta.date, doc_type=meta.doc_type or "Tài liệu", source=str(path))
-
-
-def _pdf_document(path: Path, name: str, pages: list[str]) -> Document:
-    """A PDF's pages -> one document with page starts; furniture and signing blocks removed."""
-    page_lines = textlines.strip_furniture([clean(page).split("\n") for page in pages])
-    head = clean("\n".join("\n".join(lines) for lines in page_lines[:3]))
-    meta = from_header(head)
-    vbhn = consolidated("\n".join("\n".join(lines) for lines in page_lines))
-    if vbhn:  # a văn bản hợp nhất: its own number, date and issuer; the title stays the text's
-        meta = Meta(title=meta.title).over(vbhn)
-    elif not meta.number and page_lines:
-        meta = meta.over(from_header(clean("\n".join(page_lines[-1]))))
-    flat: list[str] = []
-    owners: list[int] = []
-    for number, lines in enumerate(page_lines, start=1):
-        lines = textlines.strip_signature(lines)
-        if number == 1 or (not flat and lines):
-            lines = textlines.strip_title_block(lines)
-        flat.extend(lines)
-        owners.extend([number] * len(lines))
-    text, starts = textlines.join_lines(flat, owners)
-    if not text.strip():
-        raise InputError(f"{path}: the PDF holds no text after its page headers and title block. "
-                         "Check that it is the right file.")
-    title = meta.title or _title_from(text, path.name)
-    return Document(doc_id=f"file:{name}", title=title, text=text, number=meta.number, issuer=meta.issuer,
-                    date=meta.date, doc_type=meta.doc_type or "Tài liệu", source=str(path), page_starts=starts)
 
 
 def _open_text(path: Path) -> str:

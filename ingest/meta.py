@@ -24,7 +24,7 @@ import yaml
 
 from ingest.lines import DOC_TYPE_LINE, DOC_TYPES, _MOTTO, _NATIONAL, _RULE
 
-__all__ = ["Meta", "front_matter", "from_header", "NUMBER"]
+__all__ = ["Meta", "front_matter", "from_header", "consolidated", "first_line", "NUMBER"]
 
 
 @dataclass(frozen=True)
@@ -266,3 +266,12 @@ def consolidated(text: str) -> Meta | None:
                 date=f"{int(date[1]):02d}/{int(date[2]):02d}/{date[3]}" if date else "",
                 issuer=_issuer_name([issuer]) if issuer and issuer.upper() == issuer else "",
                 doc_type="Văn bản hợp nhất")
+
+
+def first_line(text: str, fallback: str) -> str:
+    """The first non-empty line of ``text`` (markdown "#" removed, 300 characters at most), else ``fallback``."""
+    for line in text.split("\n"):
+        line = line.strip().lstrip("#").strip()
+        if line:
+            return line[:300]
+    return fallback

@@ -20,11 +20,15 @@ import subprocess
 import tempfile
 from pathlib import Path
 
+from ingest import lines as textlines
+from ingest.meta import Meta, consolidated, first_line, from_header
 from rag.errors import InputError
+from rag.text import clean
+from rag.types import Document
 
 log = logging.getLogger(__name__)
 
-__all__ = ["pdf_pages", "MAX_PAGES"]
+__all__ = ["pdf_pages", "pdf_document", "MAX_PAGES"]
 
 #: Pages read from one PDF at most (the largest gazette issue is a few hundred pages).
 MAX_PAGES = 3000
@@ -159,3 +163,30 @@ def _ocr(path: Path, indexes: list[int]) -> dict[int, str]:
         document.close()
     log.info("%s: read %d page(s) by OCR", path, len(indexes))
     return pages
+
+
+def pdf_document(path: Path, name: str, pages: list[str]) -> Document:
+    """A PDF's pages -> one document with page starts; furniture and signing blocks removed."""
+    page_lines = textlines.strip_furniture([clean(page).split("\n") for page in pages])
+    head = clean("\n".join("\n".join(lines) for lines in page_lines[:3]))
+    meta = from_header(head)
+    vbhn = consolidated("\n".join("\n".join(lines) for lines in page_lines))
+    if vbhn:  # a văn bản hợp nhất: its own number, date and issuer; the title stays the text's
+        meta = Meta(title=meta.title).over(vbhn)
+    elif not meta.number and page_lines:
+        meta = meta.over(from_header(clean("\n".join(page_lines[-1]))))
+    flat: list[str] = []
+    owners: list[int] = []
+    for number, lines in enumerate(page_lines, start=1):
+        lines = textlines.strip_signature(lines)
+        if number == 1 or (not flat and lines):
+            lines = textlines.strip_title_block(lines)
+        flat.extend(lines)
+        owners.extend([number] * len(lines))
+    text, starts = textlines.join_lines(flat, owners)
+    if not text.strip():
+        raise InputError(f"{path}: the PDF holds no text after its page headers and title block. "
+                         "Check that it is the right file.")
+    title = meta.title or first_line(text, path.name)
+    return Document(doc_id=f"file:{name}", title=title, text=text, number=meta.number, issuer=meta.issuer,
+                    date=meta.date, doc_type=meta.doc_type or "Tài liệu", source=str(path), page_starts=starts)
