@@ -1,4 +1,8 @@
-"""PDF -> pages of text lines, through pdfplumber (MIT, on pdfminer.six).
+"""PDF -> pages of text through pdfplumber (MIT, on pdfminer.six) -> one Document with page starts.
+
+:func:`pdf_pages` extracts; :func:`pdf_document` removes page furniture, signing blocks and the
+title block (:mod:`ingest.lines`), reads the header's metadata (:mod:`ingest.meta`) and re-joins
+wrapped lines, recording where each page starts in the text.
 
 pdfplumber was chosen by measuring (bench/pdf_quality.py, BENCHMARKS.md): on the shared gazette
 PDFs pypdf splits Vietnamese syllables at the justified text's wide spacing ("m ức lương"),
