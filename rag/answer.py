@@ -181,7 +181,8 @@ class ExtractiveAnswerer:
         out = []
         for start, end in spans:
             text = chunk.text[start:end]
-            if len(text.split()) < 3 or is_heading(text) or text.rstrip().endswith("?") or text.lstrip().startswith("#"):
+            bare = text.strip().strip("*_#> ").strip()  # markdown emphasis and titles of web pages
+            if len(text.split()) < 3 or is_heading(bare) or bare.endswith("?") or text.lstrip().startswith("#"):
                 continue  # a heading says where and a question asks: the passage's statements say what
             # A term elsewhere in the passage, its title or heading half-counts for the sentence.
             coverage = terms.coverage(text, f"{chunk.title}\n{chunk.section}\n{evidence_text}")
