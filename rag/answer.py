@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from rag import cite, inforce
 from rag.evidence import Terms, counted, holds_counted, holds_kind, key_terms, question_kind
 from rag.guard import is_instruction, without_instructions
-from rag.text import HEADING, has_diacritics, sentences, strip_accents, syllables
+from rag.text import HEADING, has_diacritics, normalize, sentences, strip_accents, syllables
 from rag.types import Answer, Citation, Hit, Turn
 
 REFUSAL_TEXT = "Không tìm thấy thông tin này trong tài liệu đã nạp."
@@ -133,6 +133,9 @@ class ExtractiveAnswerer:
         # A number or a date the question asks for must be in the quote itself.
         counts = counted(question)
         fitting = [s for s in scored if holds_kind(kind, s.text) and holds_counted(counts, s.text)]
+        named = named_article(question)
+        if named:  # "Điều 6 ... quy định gì?": the sentences of that article answer, when retrieved
+            fitting = [s for s in fitting if article_of(s.hit.chunk, s.start) == named] or fitting
         evidence = max((s.coverage for s in fitting), default=0.0)
         if not fitting or evidence < self.refusal_threshold:
             return refusal(question, hits, evidence)
@@ -218,6 +221,32 @@ class ExtractiveAnswerer:
                 )
         return Answer(question, where + "\n".join(parts), tuple(sorted(citations, key=lambda c: c.marker)),
                       tuple(hits), False, round(min(evidence, 1.0), 4))
+
+
+_NAMED_ARTICLE = re.compile(r"\b(?:điều|dieu)\s+(\d+[a-zđ]?)\b")
+_PLACE_ARTICLE = re.compile(r"Điều\s+([\w.]+)")
+
+
+def named_article(question: str) -> str:
+    """The article number a question names ("Điều 6 ... quy định gì?" -> "6"), or "".
+
+    >>> named_article("Điều 6 của Quy chế quy định gì?"), named_article("Xã công khai mấy ngày?")
+    ('6', '')
+    """
+    m = _NAMED_ARTICLE.search(normalize(question).lower())
+    return m.group(1) if m else ""
+
+
+def article_of(chunk, offset: int) -> str:
+    """The article number of a character of a chunk; a compiled unit's is its source provision's."""
+    m = _PLACE_ARTICLE.search(cite.place(chunk, offset))
+    if not m:
+        return ""
+    number = m.group(1).rstrip(".")
+    if "." in number:  # Pháp điển's "44.13.LQ.12": the source provision says "Điều 12 Luật ..."
+        source = re.match(r"\s*Điều\s+(\d+[a-zđ]?)\b", chunk.provision)
+        return source.group(1).lower() if source else ""
+    return number.lower()
 
 
 def is_heading(line: str) -> bool:

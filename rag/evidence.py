@@ -96,6 +96,8 @@ def holds_kind(kind: str, sentence: str) -> bool:
     return True
 
 
+# Words that open what follows the counted noun ("bao nhiêu ngày kể từ ...", "mấy lần trong năm").
+_CONNECTIVES = frozenset("ke tu sau truoc trong ngoai moi thi la de duoc phai cho voi tinh lam".split())
 _COUNTING = re.compile(r"\b(?:bao nhieu|may)\s+(\w+)(?:\s+(\w+))?")
 
 
@@ -106,6 +108,8 @@ def counted(question: str) -> tuple[str, ...]:
 
     >>> counted("Ban thanh tra có bao nhiêu thành viên?"), counted("Xã công khai chậm nhất mấy ngày?"), counted("Giá bao nhiêu?")
     (('thanh', 'vien'), ('ngay',), ())
+    >>> counted("xa tra loi trong thoi han bao nhieu ngay ke tu ngay nhan")
+    ('ngay',)
     """
     bare = strip_accents(normalize(question)).lower()
     m = _COUNTING.search(bare)
@@ -114,7 +118,8 @@ def counted(question: str) -> tuple[str, ...]:
     words = [w for w in m.groups() if w]
     if words[0] in STOP_BARE:
         return ()
-    return tuple(words[:2]) if len(words) == 2 and words[1] not in STOP_BARE and len(words[1]) > 1 else (words[0],)
+    pair = len(words) == 2 and words[1] not in STOP_BARE and words[1] not in _CONNECTIVES and len(words[1]) > 1
+    return tuple(words[:2]) if pair else (words[0],)
 
 
 def holds_counted(words: tuple[str, ...], sentence: str) -> bool:

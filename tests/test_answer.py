@@ -157,3 +157,16 @@ def test_single_syllables_of_a_multi_syllable_term_are_not_evidence():
     answering = near_miss + [_hit("d", "Ban thanh tra nhân dân ở xã có từ 05 đến 11 thành viên.", 4)]
     answer = ExtractiveAnswerer().answer(question, answering)
     assert not answer.refused and answer.citations[0].doc_id == "d"
+
+
+def test_a_question_naming_an_article_is_answered_from_that_article():
+    hit = _hit("qc", "Điều 5. Công khai\n1. Ủy ban nhân dân xã công khai nội dung của quy chế phối hợp tại nhà văn hóa.\n"
+               "Điều 6. Họp liên tịch\n1. Định kỳ 06 tháng một lần, hai bên tổ chức họp liên tịch.", 1)
+    answer = ExtractiveAnswerer().answer("Điều 6 của quy chế phối hợp quy định nội dung gì?", [hit])
+    assert "họp liên tịch" in answer.text and answer.citations[0].section == "khoản 1 Điều 6"
+
+
+def test_the_counted_word_stops_at_a_connective():
+    hit = _hit("qc", "Ủy ban nhân dân xã trả lời bằng văn bản trong thời hạn 10 ngày làm việc kể từ ngày nhận được kiến nghị.", 1)
+    answer = ExtractiveAnswerer().answer("uy ban nhan dan xa tra loi kien nghi trong thoi han bao nhieu ngay ke tu ngay nhan duoc", [hit])
+    assert not answer.refused and "10 ngày làm việc" in answer.text
