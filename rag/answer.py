@@ -149,7 +149,8 @@ class ExtractiveAnswerer:
             same_doc = candidate.hit.chunk.doc_id == best.hit.chunk.doc_id
             overlaps = any(c.hit is candidate.hit and c.start < candidate.end and candidate.start < c.end for c in chosen)
             adds = candidate.held - frozenset().union(*(c.held for c in chosen))  # a second sentence must add a term
-            if same_doc and not overlaps and adds and candidate.score >= 0.75 * best.score:
+            in_named = not named or article_of(candidate.hit.chunk, candidate.start) == named
+            if same_doc and in_named and not overlaps and adds and candidate.score >= 0.75 * best.score:
                 chosen.append(candidate)
         listing = kind == "list"
         chosen = [whole_list(s) if listing or s.text.endswith(":") else s for s in chosen]
@@ -213,7 +214,7 @@ class ExtractiveAnswerer:
             marker = markers.get(hit.chunk.point_id)
             if marker is not None and marker not in {c.marker for c in citations}:
                 c = hit.chunk
-                first = min((s for s in chosen if s.hit is hit), key=lambda s: s.start)
+                first = next(s for s in ordered if s.hit is hit)  # the place of what answers, not of what precedes it
                 citations.append(
                     Citation(marker, c.doc_id, c.title, c.number, c.date, cite.QUOTE_JOINER.join(quotes[marker]),
                              issuer=c.issuer, doc_type=c.doc_type, url=c.url, heading=c.section, provision=c.provision,
