@@ -208,13 +208,26 @@ def make_row(example: Example, answer: rag.Answer, latency_ms: float) -> dict:
 
 
 def run_lines(rows: Sequence[dict], name: str) -> list[str]:
-    """TREC run-file lines ``qid Q0 doc_id rank score name``, documents ranked by best chunk."""
+    """TREC run-file lines ``qid Q0 doc_id rank score name``, documents ranked by best chunk.
+
+    trec_eval orders by score, not by the rank column, and breaks ties by doc id;
+    fused scores tie often (RRF), so a tied score is written a hair below the one
+    before it and every tool reads the ranking the harness scored.
+
+    >>> run_lines([{"qid": "q", "retrieved": [{"doc_id": "a", "score": 0.5}, {"doc_id": "b", "score": 0.5}]}], "t")
+    ['q Q0 a 1 0.500000 t\\n', 'q Q0 b 2 0.499999 t\\n']
+    """
     tag = "_".join(name.split()) or "run"
-    return [
-        f"{row['qid']} Q0 {doc['doc_id']} {rank} {doc['score']:.6f} {tag}\n"
-        for row in rows
-        for rank, doc in enumerate(row["retrieved"], start=1)
-    ]
+    lines = []
+    for row in rows:
+        previous = None
+        for rank, doc in enumerate(row["retrieved"], start=1):
+            score = round(float(doc["score"]), 6)
+            if previous is not None and score >= previous:
+                score = round(previous - 1e-6, 6)
+            previous = score
+            lines.append(f"{row['qid']} Q0 {doc['doc_id']} {rank} {score:.6f} {tag}\n")
+    return lines
 
 
 def qrels_lines(examples: Sequence[Example]) -> list[str]:

@@ -252,7 +252,7 @@ def test_harness_figures_agree_with_ir_measures_on_the_written_run_files(tmp_pat
     examples = [Example(qid, "?", gold_doc_ids=gold) for qid, gold in golds.items()]
     rows, scores = [], []
     for qid, ranked in rankings.items():
-        hits = [(d, round(1.0 - i / 20, 3)) for i, d in enumerate(ranked)]
+        hits = [(d, round(1.0 - (i // 2) / 20, 3)) for i, d in enumerate(ranked)]  # ties, as RRF gives
         rows.append({"qid": qid, "retrieved": [{"doc_id": d, "score": sc} for d, sc in hits]})
         scores.append(score_question(gold_doc_ids=golds[qid], gold_quotes=[], chunk_hits=hits,
                                      chunk_texts=[""] * len(hits), answer="", citations=[], refused=False))
