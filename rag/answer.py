@@ -188,6 +188,9 @@ class ExtractiveAnswerer:
             bare = text.strip().strip("*_#> ").strip()  # markdown emphasis and titles of web pages
             if len(text.split()) < 3 or is_heading(bare) or bare.endswith("?") or text.lstrip().startswith("#"):
                 continue  # a heading says where and a question asks: the passage's statements say what
+            if text.rstrip().endswith(":"):  # a lead-in is judged with its items or table rows
+                whole = whole_list(_Scored(hit, start, end, 0.0, 0.0))
+                start, end, text = whole.start, whole.end, whole.text
             # A term elsewhere in the passage, its title or heading half-counts for the sentence.
             coverage = terms.coverage(text, f"{chunk.title}\n{chunk.section}\n{evidence_text}")
             fits = 1.0 if holds_kind(kind, text) else self.type_penalty
@@ -270,9 +273,12 @@ LIST_WORDS = 150
 def _style(line: str) -> str:
     m = _ITEM.match(line)
     if not m:
-        return ""
+        return "row" if _ROW.match(line) else ""
     first = m.group(0).strip()[0]
     return "digit" if first.isdigit() else "letter" if first.isalpha() else first
+
+
+_ROW = re.compile(r"^\s*\d{1,3}\s+\S")  # "2 Đông Hòa 3 1": a table row numbered by STT
 
 
 def whole_list(s: _Scored) -> _Scored:
@@ -294,7 +300,8 @@ def whole_list(s: _Scored) -> _Scored:
     if ":" not in text[spans[j][0]:spans[j][1]]:
         return s
     start, end = spans[j]
-    style = _style(text[spans[j + 1][0]:spans[j + 1][1]]) if j + 1 < len(spans) else ""  # the first item's
+    # the first item's style; under a table's header row, the rows'
+    style = next((_style(text[a:b]) for a, b in spans[j + 1:j + 3] if _style(text[a:b])), "")
     for a, b in spans[j + 1:]:
         line, tail = text[a:b], text[start:end].rstrip()
         if not (tail.endswith((":", ";")) or (style and _style(line) == style)):

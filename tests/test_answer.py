@@ -170,3 +170,10 @@ def test_the_counted_word_stops_at_a_connective():
     hit = _hit("qc", "Ủy ban nhân dân xã trả lời bằng văn bản trong thời hạn 10 ngày làm việc kể từ ngày nhận được kiến nghị.", 1)
     answer = ExtractiveAnswerer().answer("uy ban nhan dan xa tra loi kien nghi trong thoi han bao nhieu ngay ke tu ngay nhan duoc", [hit])
     assert not answer.refused and "10 ngày làm việc" in answer.text
+
+
+def test_a_table_after_a_lead_in_is_quoted_with_its_header_row():
+    hit = _hit("bc", "Kết quả đăng ký mô hình của các thôn như sau:\nSTT Thôn Số mô hình đăng ký Số mô hình được công nhận\n"
+               "1 Tây Sơn 2 2\n2 Đông Hòa 3 1\nNhìn chung, các thôn đăng ký đúng thời hạn.", 1)
+    answer = ExtractiveAnswerer().answer("Thôn Đông Hòa đăng ký bao nhiêu mô hình?", [hit])
+    assert "Số mô hình đăng ký" in answer.text and "2 Đông Hòa 3 1" in answer.text and "Nhìn chung" not in answer.text
