@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 
 from rag.text import has_diacritics, normalize, strip_accents, syllables
 from rag.types import Turn
@@ -182,6 +183,7 @@ class Query:
         return replace(self, **changes)
 
 
+@lru_cache(maxsize=65536)  # the catalog compares a question against every document's number
 def parse_number(text: str, doc_type: str = "") -> DocNumber | None:
     """A :class:`DocNumber` from ``10/2022/QH15``, ``09/2025``, ``21-KH/ĐU``; ``None`` for other text.
 
