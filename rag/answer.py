@@ -188,7 +188,8 @@ class ExtractiveAnswerer:
             bare = text.strip().strip("*_#> ").strip()  # markdown emphasis and titles of web pages
             if len(text.split()) < 3 or is_heading(bare) or bare.endswith("?") or text.lstrip().startswith("#"):
                 continue  # a heading says where and a question asks: the passage's statements say what
-            if text.rstrip().endswith(":"):  # a lead-in is judged with its items or table rows
+            if text.rstrip().endswith(":") and (kind == "list" or not holds_kind(kind, text)):
+                # a lead-in whose answer is in its items or table rows is judged with them
                 whole = whole_list(_Scored(hit, start, end, 0.0, 0.0))
                 start, end, text = whole.start, whole.end, whole.text
             # A term elsewhere in the passage, its title or heading half-counts for the sentence.
