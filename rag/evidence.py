@@ -56,8 +56,9 @@ _KINDS = (
 
 _DIGIT = re.compile(r"\d")
 _REFERENCE = re.compile(r"^\s*(?:\d{1,2}[.)]|[a-z]\))\s|\b(?:dieu|khoan|diem|chuong|muc|phu luc)\s+[\w.]*\d[\w.]*")
-_NUMBER_WORDS = re.compile(r"\b(mot|hai|ba|bon|nam|sau|bay|tam|chin|muoi|tram|nghin|trieu|ty|mot nua|phan|"
-                           r"toan bo|da so|qua ban)\b")
+# Accented: unaccented "sau" is both "sáu" (six) and "sau" (after, "như sau").
+_NUMBER_WORDS = re.compile(r"\b(một|hai|ba|bốn|tư|năm|sáu|bảy|tám|chín|mười|mươi|trăm|nghìn|ngàn|triệu|tỷ|nửa|phần|"
+                           r"toàn bộ|đa số|quá bán)\b")
 _TIME_WORDS = re.compile(r"\b(ngay|thang|nam|quy|tuan|gio|hang nam|dinh ky|thuong xuyen|ngay sau|truoc khi|sau khi|"
                          r"khi co|ke tu|nhiem ky)\b")
 
@@ -86,11 +87,14 @@ def holds_kind(kind: str, sentence: str) -> bool:
     (True, False)
     >>> holds_kind("number", "2. Theo quy định tại khoản 3 Điều 12 thì xã công khai.")
     False
+    >>> holds_kind("number", "Kết quả của các thôn như sau:"), holds_kind("number", "Mỗi thôn có hai tổ.")
+    (False, True)
     """
     bare = strip_accents(normalize(sentence)).lower().replace("mot so", "")  # "một số" counts nothing
     bare = _REFERENCE.sub(" ", bare)  # "Điều 3", "khoản 2", "1." say where, not how many
     if kind == "number":
-        return bool(_DIGIT.search(bare) or _NUMBER_WORDS.search(bare))
+        words = _REFERENCE.sub(" ", normalize(sentence).lower().replace("một số", ""))
+        return bool(_DIGIT.search(bare) or _NUMBER_WORDS.search(words))
     if kind == "date":
         return bool(_DIGIT.search(bare) or _TIME_WORDS.search(bare))
     return True
