@@ -131,7 +131,7 @@ def render_retrieved(hits: Sequence[rag.Hit]) -> str:
 
 def citations_text(answer: rag.Answer) -> str:
     """Plain-text citation lines for the copy box, one per source."""
-    return "\n".join(f"[{c.marker}] {citation_line(c)}" for c in answer.citations)
+    return "\n".join(f"[{c.marker}] {c.formal()}" for c in answer.citations)
 
 
 def chat_text(answer: rag.Answer) -> str:

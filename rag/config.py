@@ -64,6 +64,8 @@ class Settings:
     llm_timeout: float = field(default=60.0, metadata={"help": "Seconds to wait for the LLM before falling back to the extractive answer."})
     host: str = field(default="127.0.0.1", metadata={"help": "Address the app binds."})
     port: int = field(default=7860, metadata={"help": "Port the app binds."})
+    users_file: str = field(default="", metadata={"help": "Users file of the app's login (python -m ui.users add NAME); empty = no login, and the app binds only a loopback address."})
+    upload_max_mb: int = field(default=50, metadata={"help": "Largest file the app's Documents tab accepts, in MB."})
     log_level: str = field(default="INFO", metadata={"help": "Logging level."})
 
     @classmethod

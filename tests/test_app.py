@@ -14,6 +14,7 @@ import app
 import evals
 import ingest
 import rag
+import ui.chat
 import ui_render
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -149,18 +150,18 @@ def test_refusal_shows_the_refusal_and_the_nearest_documents_once_each():
     assert ui_render.citations_text(REFUSAL) == ""
 
 
-def test_chat_text_lists_sources_and_history_drops_them_again():
+def test_chat_text_lists_sources_and_the_history_comes_from_the_conversation_data():
     shown = ui_render.chat_text(ANSWER)
     assert shown.startswith(ANSWER.text)
     assert "01/QCPH-UBND-MTTQ" in shown
-    history = [
-        {"role": "user", "content": [{"type": "text", "text": "Họp liên tịch bao lâu một lần?"}]},
-        {"role": "assistant", "content": [{"type": "text", "text": shown}]},
-    ]
-    assert app.history_to_turns(history) == [
+    conv = [{"question": "Họp liên tịch bao lâu một lần?", "answer": ANSWER, "understood": "", "text": ""}]
+    assert app.history_to_turns(conv) == [
         rag.Turn("user", "Họp liên tịch bao lâu một lần?"),
         rag.Turn("assistant", ANSWER.text),
     ]
+    [_, shown_msg] = ui.chat.chat_messages(conv)
+    # Each [n] of the answer links to its source card (answer 0, citation 1).
+    assert "[\\[1\\]](#nguon-0-1)" in shown_msg["content"] and "01/QCPH-UBND-MTTQ" in shown_msg["content"]
 
 
 def test_chat_text_does_not_repeat_a_source_the_answer_already_names():
@@ -174,23 +175,27 @@ def test_chat_text_does_not_repeat_a_source_the_answer_already_names():
 def test_respond_routes_events_to_chat_sources_and_copy_box():
     pipe = ScriptedPipeline()
     events = list(app.respond(pipe, "  hop lien tich bao lau mot lan  ", []))
-    first_chat, first_sources, _, first_box = events[0]
+    _, first_chat, first_sources, _, first_box = events[0]
     assert first_chat[-1] == {"role": "assistant", "content": app.SEARCHING}
     assert first_box == ""  # the textbox is cleared at once
-    chat, sources, cites, box = events[-1]
+    conv, chat, sources, cites, box = events[-1]
+    assert conv[-1]["answer"] == ANSWER and conv[-1]["question"] == "hop lien tich bao lau mot lan"
     assert pipe.calls == [("hop lien tich bao lau mot lan", [])]
     assert chat[0] == {"role": "user", "content": "hop lien tich bao lau mot lan"}
-    assert chat[1]["role"] == "assistant" and chat[1]["content"].startswith(ANSWER.text)
+    linked = ANSWER.text.replace("[1]", "[\\[1\\]](#nguon-0-1)")
+    assert chat[1]["role"] == "assistant" and chat[1]["content"].startswith(linked)
     assert QUOTE in sources and "01/QCPH-UBND-MTTQ" in sources
-    assert cites == "[1] " + ui_render.citation_line(CITATION)
+    assert f'<mark class="hit">{QUOTE}</mark>' in sources  # the quoted span highlighted in its passage
+    assert 'data-view="0:1"' in sources and "data-copy=" in sources
+    assert cites == "[1] " + CITATION.formal()
     assert box == ""
-    assert any("Đã tìm thấy 3 đoạn văn bản trong 2 tài liệu" in e[1] for e in events)
+    assert any("Đã tìm thấy 3 đoạn văn bản trong 2 tài liệu" in e[2] for e in events)
 
 
 def test_follow_up_passes_the_conversation_as_turns():
     pipe = ScriptedPipeline()
-    chat, *_ = _last(app.respond(pipe, "Họp liên tịch bao lâu một lần?", []))
-    _last(app.respond(pipe, "Còn họp bất thường thì sao?", chat))
+    conv, *_ = _last(app.respond(pipe, "Họp liên tịch bao lâu một lần?", []))
+    _last(app.respond(pipe, "Còn họp bất thường thì sao?", conv))
     question, history = pipe.calls[-1]
     assert question == "Còn họp bất thường thì sao?"
     assert history == [rag.Turn("user", "Họp liên tịch bao lâu một lần?"), rag.Turn("assistant", ANSWER.text)]
@@ -200,13 +205,13 @@ def test_follow_up_passes_the_conversation_as_turns():
 def test_streamed_deltas_build_the_message_until_the_final_answer():
     pipe = ScriptedPipeline(deltas=("Theo Quy chế ", "phối hợp"))
     events = list(app.respond(pipe, "Họp liên tịch?", []))
-    shown = [e[0][-1]["content"] for e in events]
+    shown = [e[1][-1]["content"] for e in events]
     assert "Theo Quy chế " in shown and "Theo Quy chế phối hợp" in shown
-    assert shown[-1].startswith(ANSWER.text)
+    assert shown[-1].startswith(ANSWER.text[:-3]) and "(#nguon-0-1)" in shown[-1]
 
 
 def test_refusal_in_the_chat_and_nearest_documents_in_the_panel():
-    chat, sources, cites, _ = _last(app.respond(ScriptedPipeline(REFUSAL), "Giá vàng hôm nay?", []))
+    _, chat, sources, cites, _ = _last(app.respond(ScriptedPipeline(REFUSAL), "Giá vàng hôm nay?", []))
     assert chat[-1]["content"] == rag.REFUSAL_TEXT
     assert rag.REFUSAL_TEXT in sources and RULES.title in sources
     assert cites == ""
@@ -214,14 +219,14 @@ def test_refusal_in_the_chat_and_nearest_documents_in_the_panel():
 
 def test_an_error_becomes_a_vietnamese_message_and_a_logged_traceback(caplog):
     with caplog.at_level(logging.ERROR, logger="danvan.app"):
-        chat, sources, cites, _ = _last(app.respond(BrokenPipeline(), "Họp liên tịch?", []))
+        conv, chat, sources, cites, _ = _last(app.respond(BrokenPipeline(), "Họp liên tịch?", []))
     assert chat[-1] == {"role": "assistant", "content": app.ERROR_TEXT}
     assert "Xin lỗi" in chat[-1]["content"]
     assert sources == "" and cites == ""
     record = next(r for r in caplog.records if r.name == "danvan.app")
     assert record.exc_info and "qdrant went away" in str(record.exc_info[1])
     # The error message is not sent back to the pipeline as something the assistant said.
-    assert app.history_to_turns(chat) == [rag.Turn("user", "Họp liên tịch?")]
+    assert app.history_to_turns(conv) == [rag.Turn("user", "Họp liên tịch?")]
 
 
 def test_a_pipeline_without_a_final_answer_is_an_error():
@@ -229,14 +234,14 @@ def test_a_pipeline_without_a_final_answer_is_an_error():
         def run(self, question, history=()):
             yield rag.Retrieved(())
 
-    chat, *_ = _last(app.respond(Silent(), "Họp liên tịch?", []))
+    _, chat, *_ = _last(app.respond(Silent(), "Họp liên tịch?", []))
     assert chat[-1]["content"] == app.ERROR_TEXT
 
 
 def test_an_empty_question_does_not_reach_the_pipeline():
     pipe = ScriptedPipeline()
-    chat, *_ = _last(app.respond(pipe, "   ", []))
-    assert chat == [] and pipe.calls == []
+    conv, chat, *_ = _last(app.respond(pipe, "   ", []))
+    assert conv == [] and chat == [] and pipe.calls == []
 
 
 # --- the eval tab ------------------------------------------------------------------
@@ -368,14 +373,15 @@ def test_build_app_needs_no_model():
     assert any(q.isascii() for q in app.EXAMPLES), "one example question is typed without diacritics"
     # The chat comes first; without an evaluator the eval tab says so and offers no inputs.
     assert [t.label for t in blocks.blocks.values() if isinstance(t, gr.Tab)] == ["Hỏi đáp", "Đánh giá"]
+    assert isinstance(blocks.blocks[next(k for k, b in blocks.blocks.items() if b.elem_id == "sources")], gr.HTML)
     assert app.EVAL_UNAVAILABLE in texts
-    assert not [c for c in blocks.blocks.values() if isinstance(c, gr.File)]
+    assert [c.elem_id for c in blocks.blocks.values() if isinstance(c, gr.File)] == ["export-file"]
 
 
 def test_build_app_with_an_evaluator_has_the_eval_inputs(settings, store):
     blocks = app.build_app(ScriptedPipeline(), evaluate=app.evaluator(settings, store, HashingEmbedder()))
     files = {c.elem_id: c for c in blocks.blocks.values() if isinstance(c, gr.File)}
-    assert set(files) == {"eval-dataset", "eval-corpus", "eval-files"}
+    assert set(files) == {"eval-dataset", "eval-corpus", "eval-files", "export-file"}
     assert ".txt" in files["eval-corpus"].file_types and not files["eval-files"].interactive
     texts = str(blocks.config)
     assert "Chạy đánh giá" in texts and "Giới hạn số câu" in texts and app.EVAL_UNAVAILABLE not in texts
@@ -403,7 +409,7 @@ def test_main_indexes_the_sample_corpus_and_serves_a_real_pipeline(monkeypatch, 
          "gold_quotes": ["chậm nhất là 05 ngày làm việc"]},
     ])
 
-    def build_and_ask(pipeline, evaluate):
+    def build_and_ask(pipeline, evaluate, api=None, library=None, feedback=None):
         question = "Ủy ban nhân dân xã phải công khai thông tin chậm nhất bao nhiêu ngày?"
         served.append(_last(app.respond(pipeline, question, [])))
         # The eval tab without a corpus evaluates the app's own (in-memory) index.
@@ -417,12 +423,12 @@ def test_main_indexes_the_sample_corpus_and_serves_a_real_pipeline(monkeypatch, 
     assert launched["server_name"] == "127.0.0.1" and launched["server_port"] == 7860
     assert (tmp_path / "data" / "logs" / "app.log").is_file()
     assert "Lập chỉ mục" in capsys.readouterr().err  # the ingest progress bar
-    [(chat, sources, cites, _), (summary, files)] = served
+    [(_, chat, sources, cites, _), (summary, files)] = served
     assert "1 câu hỏi: 1 câu có đáp án" in summary and [Path(f).name for f in files] == ["report.html", "metrics.json"]
     assert launched["allowed_paths"] == [str(tmp_path / "data" / "runs")]
     assert "05 ngày làm việc" in chat[-1]["content"]
     assert "01/QCPH-UBND-MTTQ" in sources and "Tài liệu mẫu" in sources
-    assert "Theo khoản 1 Điều 4 Quy chế phối hợp công tác" in cites
+    assert "Khoản 1 Điều 4 Quy chế phối hợp công tác" in cites
 
 
 def test_main_reports_a_bad_setting_with_the_fix(monkeypatch):
