@@ -39,7 +39,7 @@ def quote_spans(quote: str, text: str, start: int = 0) -> list[tuple[int, int]]:
     """
     spans, at = [], start
     for piece in quote.split(QUOTE_JOINER.strip()):
-        words = piece.strip(" \n\t“”\"'.,;:").split()
+        words = piece.strip(" \n\t“”\"'").split()
         if not words:
             continue
         found = re.compile(r"\s+".join(map(re.escape, words)), re.IGNORECASE).search(text, at)
