@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from pathlib import Path
 
 import gradio as gr
@@ -437,12 +438,16 @@ def test_main_reports_a_bad_setting_with_the_fix(monkeypatch):
         app.main()
 
 
-def test_a_bad_corpus_file_stops_the_app_with_the_file_and_the_fix(tmp_path, monkeypatch):
+def test_a_bad_corpus_file_is_named_with_the_fix_and_the_app_serves_the_rest(tmp_path, monkeypatch, capsys):
     corpus = tmp_path / "corpus"
     corpus.mkdir()
     (corpus / "bad.jsonl").write_text('{"doc_id": "a", "text": "ok"}\n{broken\n', encoding="utf-8")
+    (corpus / "tot.txt").write_text("Quy chế họp\nXã họp liên tịch mỗi quý một lần.", encoding="utf-8")
     monkeypatch.setenv("DANVAN_CORPUS_DIR", str(corpus))
     monkeypatch.setenv("DANVAN_STORE", "memory")
     monkeypatch.setattr(rag, "load_embedder", lambda settings: HashingEmbedder())
-    with pytest.raises(SystemExit, match=r"bad\.jsonl:2: invalid JSON"):
-        app.main()
+    launched = {}
+    monkeypatch.setattr(gr.Blocks, "launch", lambda self, **kw: launched.update(kw))
+    app.main()  # logs to the console and <data_dir>/logs/app.log
+    assert launched  # a bad file no longer stops the app
+    assert re.search(r"not indexed: bad\.jsonl: .*bad\.jsonl:2: invalid JSON", capsys.readouterr().err)
