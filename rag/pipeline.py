@@ -12,7 +12,7 @@ import re
 from collections.abc import Iterator, Sequence
 
 from rag import sparse
-from rag.answer import ExtractiveAnswerer
+from rag.answer import build_answerer
 from rag.catalog import Catalog
 from rag.config import Settings
 from rag.embed import Embedder, load_embedder
@@ -75,9 +75,7 @@ class Pipeline:
         except Exception:
             self.close()
             raise
-        self.answerer = answerer or ExtractiveAnswerer(
-            max_sentences=settings.answer_sentences, refusal_threshold=settings.refusal_threshold
-        )
+        self.answerer = answerer or build_answerer(settings)  # the LLM one only when DANVAN_LLM_BASE_URL is set
         self._catalog: Catalog | None = None
 
     @property
