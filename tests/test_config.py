@@ -28,3 +28,11 @@ def test_settings_are_frozen_and_described():
         s.top_k = 3  # type: ignore[misc]
     assert s.replace(top_k=3).top_k == 3
     assert ("DANVAN_DATA_DIR", "data", "Model folder, Qdrant store, eval runs, logs.") in describe()
+
+
+def test_the_readme_table_lists_every_setting():
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    missing = [key for key, _, _ in describe() if f"| `{key}` |" not in readme]
+    assert not missing, f"README's configuration table lacks {missing}"
