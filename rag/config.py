@@ -47,7 +47,7 @@ class Settings:
     embed_model: str = field(default=DEFAULT_EMBED_MODEL, metadata={"help": "Embedding model: the default, a sentence-transformers name or a local path."})
     embed_device: str = field(default="auto", metadata={"help": "torch device for the embedder: auto (cuda when present, else cpu), cpu, cuda."})
     embed_quantize: str = field(default="none", metadata={"help": "none (fp32), or int8: torch dynamic int8 on the CPU (faster, vectors drift; see BENCHMARKS.md)."})
-    embed_batch_size: int = field(default=32, metadata={"help": "Passages per embedding batch at ingest."})
+    embed_batch_size: int = field(default=8, metadata={"help": "Passages per embedding batch on the CPU (8 ran 1.35x faster than 32 here: less padding; BENCHMARKS.md); a GPU uses at least 256."})
     query_prefix: str = field(default="query: ", metadata={"help": "Prompt prepended to queries (e5 convention)."})
     passage_prefix: str = field(default="passage: ", metadata={"help": "Prompt prepended to passages (e5 convention)."})
     chunk_min_words: int = field(default=80, metadata={"help": "Chunks shorter than this are merged with a neighbour."})
