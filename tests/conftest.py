@@ -29,6 +29,19 @@ def _isolated_env(tmp_path, monkeypatch):
     monkeypatch.delenv("OPENAI_API_KEY", raising=False)
 
 
+@pytest.fixture(autouse=True)
+def _restore_root_logging():
+    """CLI mains call logging.basicConfig, which binds a handler to the stderr pytest captures
+    for that one test; later writes to the closed stream print "Logging error" noise."""
+    import logging
+
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    yield
+    root.handlers[:] = handlers
+    root.setLevel(level)
+
+
 @pytest.fixture
 def settings(tmp_path) -> rag.Settings:
     return rag.Settings.from_env()
