@@ -158,6 +158,8 @@ class ExtractiveAnswerer:
             chosen[0] = heading_list(chosen[0], terms)
         chosen = [s for i, s in enumerate(chosen)
                   if not any(c.hit is s.hit and c.start <= s.start and s.end <= c.end for c in chosen[:i])]
+        if not listing:
+            chosen = [narrowed(s, fitting) for s in chosen]
         answer = cite.verify(self._compose(question, hits, chosen, evidence))
         said = inforce.note(chosen[0].hit.chunk, found, short_label)
         return dataclasses.replace(answer, text=f"{answer.text}\n{said}") if said and not answer.refused else answer
@@ -315,6 +317,38 @@ def whole_list(s: _Scored) -> _Scored:
     if end <= s.end and start >= s.start:
         return s
     return _Scored(s.hit, start, end, s.coverage, s.score, s.held)
+
+
+def narrowed(s: _Scored, fitting: Sequence[_Scored], keep: float = 0.75) -> _Scored:
+    """A whole list quoted for a question that asks no list: its lead-in and the item that answers.
+
+    "Trả lời kiến nghị sau giám sát trong bao nhiêu ngày?" is answered by "2. Ủy ban nhân dân
+    xã có trách nhiệm: ... c) Trả lời kiến nghị sau giám sát trong thời hạn 15 ngày;" and cited
+    at điểm c, not at the khoản with all its items. The item must be among ``fitting`` (it holds
+    the kind of answer asked) and score at least ``keep`` of the list (the share a second
+    sentence needs, above). A table keeps its header row above the row that answers.
+    """
+    if s.pieces or "\n" not in s.text:
+        return s
+    text = s.hit.chunk.text
+    lead_end = text.find("\n", s.start)
+    if lead_end < 0 or lead_end >= s.end or not text[s.start:lead_end].rstrip().endswith(":"):
+        return s
+    items = [f for f in fitting if f.hit is s.hit and lead_end <= f.start and f.end <= s.end and "\n" not in f.text]
+    if not items:
+        return s
+    item = max(items, key=lambda f: f.score)
+    if item.score < keep * s.score:
+        return s
+    pieces = [(s.start, lead_end)]
+    header_start = lead_end + 1
+    header_end = text.find("\n", header_start)
+    header = text[header_start:header_end] if header_end > 0 else ""
+    if "\t" in header or " | " in header:  # a table row is read under its column headers
+        if header_start < item.start:
+            pieces.append((header_start, header_end))
+    pieces.append((item.start, item.end))
+    return _Scored(s.hit, item.start, item.end, item.coverage, item.score, item.held, tuple(pieces))
 
 
 def _lines(text: str) -> list[tuple[int, int]]:

@@ -126,12 +126,31 @@ def counted(question: str) -> tuple[str, ...]:
     return tuple(words[:2]) if pair else (words[0],)
 
 
+_AMOUNT = r"\d[\d.,]*\s*(?:dong|trieu|ty|nghin|ngan|vnd|usd)\b"
+# Counted words whose number is written with its own unit: "bao nhiêu tiền" is answered by
+# "5.000.000 đồng", "bao nhiêu phần trăm" by "70%".
+_UNIT_FORMS = {
+    ("tien",): re.compile(_AMOUNT),
+    ("kinh", "phi"): re.compile(_AMOUNT),
+    ("le", "phi"): re.compile(_AMOUNT),
+    ("phan", "tram"): re.compile(r"\d\s*%"),
+}
+
+
 def holds_counted(words: tuple[str, ...], sentence: str) -> bool:
-    """True when ``sentence`` has the counted word(s) in a row (always true for ())."""
+    """True when ``sentence`` has the counted word(s) in a row, or the number in their unit
+    ("5.000.000 đồng" for "tiền", "70%" for "phần trăm"); always true for ().
+
+    >>> holds_counted(("tien",), "Mỗi mô hình được hỗ trợ 5.000.000 đồng."), holds_counted(("tien",), "Hỗ trợ 05 mô hình.")
+    (True, False)
+    """
     if not words:
         return True
     bare = " " + " ".join(strip_accents(w) for w in syllables(sentence)) + " "
-    return f" {' '.join(words)} " in bare
+    if f" {' '.join(words)} " in bare:
+        return True
+    form = _UNIT_FORMS.get(tuple(words))
+    return bool(form and form.search(strip_accents(normalize(sentence)).lower()))
 
 
 # -- key terms as units ------------------------------------------------------------

@@ -18,7 +18,7 @@ from rag.config import Settings
 from rag.embed import Embedder, load_embedder
 from rag.query import Article, Query, parse, retrieval_context
 from rag.store import QdrantStore, collection_stamp, open_store
-from rag.text import normalize
+from rag.text import normalize, strip_accents
 from rag.types import Answer, Delta, Final, Hit, Retrieved, SearchFilter, Turn
 
 log = logging.getLogger(__name__)
@@ -139,6 +139,8 @@ class Pipeline:
         # The answerer checks the numbers and dates a question names literally against the
         # evidence; it reads them in canonical form (05/03/2026, the full số hiệu).
         asked = q.canonical
+        if q.typed_partly:  # "Ủy ban nhân dân xã tra loi kien nghi...": evidence compared unaccented
+            asked = strip_accents(asked)
         answer = self.answerer.answer(asked, hits, history)
         if asked != question:
             answer = dataclasses.replace(answer, question=question)

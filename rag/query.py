@@ -160,6 +160,27 @@ class Query:
         return self.has_diacritics and not all(self.accented)
 
     @property
+    def typed_bare(self) -> tuple[str, ...]:
+        """Syllables typed without diacritics that the restorer accented ("tra" -> "trả").
+
+        Empty until the pipeline fills ``restored``. One such syllable is common in fully
+        typed questions (a restorer slip: 10 of civic_dev's 145 accented questions, e.g.
+        "gom" -> "gồm"); two or more were never (0 of 145), so two mark a question typed
+        partly without diacritics (:attr:`typed_partly`).
+        """
+        if not self.restored:
+            return ()
+        restored = syllables(self.restored)
+        if len(restored) != len(self.words):
+            return ()
+        return tuple(w for w, r, a in zip(self.words, restored, self.accented) if not a and r != w and has_diacritics(r))
+
+    @property
+    def typed_partly(self) -> bool:
+        """True when diacritics were typed on some words only (two or more bare words restored)."""
+        return self.has_diacritics and len(self.typed_bare) >= 2
+
+    @property
     def dense_text(self) -> str:
         """What the dense leg reads: the restored question, after the previous turn if any."""
         current = self.restored or self.text

@@ -191,3 +191,14 @@ def test_an_index_of_an_earlier_version_is_migrated_with_a_message(settings, cap
         moved = sorted((p["doc_id"], p["chunk_index"], p["text"]) for p in edge.iter_payloads("danvan", ["doc_id", "chunk_index", "text"]))
         assert moved == sorted((c.doc_id, c.chunk_index, c.text) for c in chunks)
     assert (settings.data_dir / "qdrant").is_dir()  # nothing deleted
+
+
+def test_the_same_search_gives_the_same_order_every_time(filled):
+    """Fused scores tie often (RRF k=2); ties are settled by (doc_id, chunk_index), not by the engine."""
+    store, name, embedder, _ = filled
+    for question in QUERIES:
+        for mode in rag.store.MODES:
+            first = _search(store, name, embedder, question, mode)
+            assert all(_search(store, name, embedder, question, mode) == first for _ in range(20)), (question, mode)
+            tied = [(d, i) for (d, i, s), (_, _, t) in zip(first, first[1:]) if abs(s - t) < 1e-9]
+            assert all(a <= b for a, b in zip(tied, tied[1:])) or not tied

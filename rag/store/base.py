@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import asdict, fields
+from dataclasses import asdict, fields, replace
 from typing import Protocol, runtime_checkable
 
 from rag.errors import CollectionMismatchError
@@ -106,6 +106,52 @@ class StoreBase:
 
     def __exit__(self, *exc: object) -> None:
         self.close()  # type: ignore[attr-defined]
+
+
+def settle(hits: Iterable[Hit], limit: int) -> list[Hit]:
+    """``hits`` ordered by score, ties by (doc_id, chunk_index), cut at ``limit``, ranked from 1.
+
+    Scores tie often (lexical dot products, fused ranks) and the engines order tied points
+    differently from call to call, so the same question could get different passages and
+    answers; settling ties here makes every search repeatable.
+
+    >>> from rag.types import Chunk
+    >>> h = [Hit(Chunk("b", 0, "x"), 0.25, 1), Hit(Chunk("a", 3, "y"), 0.25, 2), Hit(Chunk("c", 0, "z"), 0.5, 3)]
+    >>> [(x.chunk.doc_id, x.rank) for x in settle(h, 2)]
+    [('c', 1), ('a', 2)]
+    """
+    ordered = sorted(hits, key=lambda h: (-round(h.score, 9), h.chunk.doc_id, h.chunk.chunk_index))
+    return [replace(h, rank=i) for i, h in enumerate(ordered[:limit], start=1)]
+
+
+def fetch_limit(limit: int) -> int:
+    """How many points to ask an engine for one leg, so that ties at ``limit`` are settled
+    by :func:`settle` rather than by the engine's cut (twice ``limit``, at least 20)."""
+    return max(2 * limit, 20)
+
+
+def fuse(dense: Sequence[Hit], lexical: Sequence[Hit], limit: int, k: int = RRF_K) -> list[Hit]:
+    """Reciprocal rank fusion of two settled legs: ``score = sum 1 / (rank + k - 1)``.
+
+    The formula is Qdrant's own RRF (rank counted from 0 there, plus ``k``), so scores match
+    a server's fusion; fusing here keeps each hit's leg scores (``dense_score``,
+    ``sparse_score``) and settles fused ties like any other. Source: Cormack, Clarke and
+    Büttcher, "Reciprocal rank fusion outperforms Condorcet and individual rank learning
+    methods", SIGIR 2009; ``k`` = :data:`RRF_K` (EVALS.md, "Retrieval").
+
+    >>> from rag.types import Chunk
+    >>> a, b = Chunk("a", 0, "x"), Chunk("b", 0, "y")
+    >>> [(h.chunk.doc_id, round(h.score, 4), h.dense_score, h.sparse_score)
+    ...  for h in fuse([Hit(a, 0.9, 1), Hit(b, 0.8, 2)], [Hit(b, 3.0, 1)], 5)]
+    [('b', 0.8333, 0.8, 3.0), ('a', 0.5, 0.9, None)]
+    """
+    fused: dict[tuple[str, int], Hit] = {}
+    for leg, field in ((dense, "dense_score"), (lexical, "sparse_score")):
+        for hit in leg:
+            key = (hit.chunk.doc_id, hit.chunk.chunk_index)
+            seen = fused.get(key) or Hit(chunk=hit.chunk, score=0.0, rank=0)
+            fused[key] = replace(seen, score=seen.score + 1.0 / (hit.rank + k - 1), **{field: hit.score})
+    return settle(fused.values(), limit)
 
 
 def check_mode(mode: str) -> None:

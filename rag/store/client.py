@@ -12,7 +12,8 @@ import logging
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 
 from rag.sparse import SparseVector
-from rag.store.base import DENSE, LEXICAL, RRF_K, StoreBase, check_mode, chunk_payload, payload_chunk
+from rag.store.base import (DENSE, LEXICAL, StoreBase, check_mode, chunk_payload, fetch_limit, fuse,
+                             payload_chunk, settle)
 from rag.types import Chunk, Hit, SearchFilter
 
 log = logging.getLogger(__name__)
@@ -140,7 +141,7 @@ class QdrantStore(StoreBase):
 
     def search(self, name: str, *, dense: Sequence[float] | None, lexical: SparseVector | None, limit: int,
                candidates: int, mode: str = "hybrid", filter: SearchFilter | None = None) -> list[Hit]:
-        """Top ``limit`` chunks: dense, lexical, or both fused by reciprocal rank (k = ``RRF_K``).
+        """Top ``limit`` chunks: dense, lexical, or both fused by :func:`~rag.store.base.fuse`.
 
         ``filter`` keeps only chunks whose metadata matches (see :class:`rag.types.SearchFilter`).
         """
@@ -153,27 +154,22 @@ class QdrantStore(StoreBase):
             if lexical is not None and lexical.indices
             else None
         )
-        common = {"limit": limit, "query_filter": flt, "with_payload": True}
-        if mode == "dense" or (mode == "hybrid" and sparse_query is None):
-            response = self.client.query_points(name, query=list(dense or []), using=DENSE, **common)
-        elif mode == "lexical":
+        if mode == "hybrid" and sparse_query is not None and dense is not None:
+            legs = [self.search(name, dense=dense, lexical=None, limit=candidates, candidates=candidates, mode="dense",
+                                filter=filter),
+                    self.search(name, dense=None, lexical=lexical, limit=candidates, candidates=candidates,
+                                mode="lexical", filter=filter)]
+            return fuse(*legs, limit)
+        if mode == "lexical" or (mode == "hybrid" and dense is None):
             if sparse_query is None:
                 return []
-            response = self.client.query_points(name, query=sparse_query, using=LEXICAL, **common)
+            query, using, field = sparse_query, LEXICAL, "sparse_score"
         else:
-            response = self.client.query_points(
-                name,
-                prefetch=[
-                    models.Prefetch(query=list(dense or []), using=DENSE, limit=candidates, filter=flt),
-                    models.Prefetch(query=sparse_query, using=LEXICAL, limit=candidates, filter=flt),
-                ],
-                query=models.RrfQuery(rrf=models.Rrf(k=RRF_K)),
-                **common,
-            )
-        return [
-            Hit(chunk=payload_chunk(p.payload or {}), score=float(p.score), rank=i)
-            for i, p in enumerate(response.points, start=1)
-        ]
+            query, using, field = list(dense or []), DENSE, "dense_score"
+        response = self.client.query_points(name, query=query, using=using, limit=fetch_limit(limit), query_filter=flt,
+                                            with_payload=True)
+        return settle((Hit(chunk=payload_chunk(p.payload or {}), score=float(p.score), rank=i, **{field: float(p.score)})
+                       for i, p in enumerate(response.points, start=1)), limit)
 
     def close(self) -> None:
         self.client.close()

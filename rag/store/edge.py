@@ -25,7 +25,8 @@ from pathlib import Path
 
 from rag.errors import DanvanError
 from rag.sparse import SparseVector
-from rag.store.base import DENSE, LEXICAL, RRF_K, StoreBase, check_mode, chunk_payload, payload_chunk
+from rag.store.base import (DENSE, LEXICAL, StoreBase, check_mode, chunk_payload, fetch_limit, fuse,
+                             payload_chunk, settle)
 from rag.types import Chunk, Hit, SearchFilter
 
 log = logging.getLogger(__name__)
@@ -216,36 +217,29 @@ class EdgeStore(StoreBase):
 
     def search(self, name: str, *, dense: Sequence[float] | None, lexical: SparseVector | None, limit: int,
                candidates: int, mode: str = "hybrid", filter: SearchFilter | None = None) -> list[Hit]:
-        """Top ``limit`` chunks: dense, lexical, or both fused by reciprocal rank (k = ``RRF_K``)."""
+        """Top ``limit`` chunks: dense (exact), lexical, or both fused by :func:`~rag.store.base.fuse`."""
         import qdrant_edge as qe
 
         check_mode(mode)
         flt = _edge_filter(filter)
         sparse_query = (qe.SparseVector(indices=list(lexical.indices), values=list(lexical.values))
                         if lexical is not None and lexical.indices else None)
-        dense_query = qe.Query.Nearest([float(x) for x in dense or []], using=DENSE)
-        exact = qe.SearchParams(exact=True)
-        if mode == "dense" or (mode == "hybrid" and sparse_query is None):
-            request = qe.QueryRequest(limit=limit, query=dense_query, filter=flt, params=exact, with_payload=True)
-        elif mode == "lexical":
+        if mode == "hybrid" and sparse_query is not None and dense is not None:
+            legs = [self.search(name, dense=dense, lexical=None, limit=candidates, candidates=candidates, mode="dense",
+                                filter=filter),
+                    self.search(name, dense=None, lexical=lexical, limit=candidates, candidates=candidates,
+                                mode="lexical", filter=filter)]
+            return fuse(*legs, limit)
+        if mode == "lexical" or (mode == "hybrid" and dense is None):
             if sparse_query is None:
                 return []
-            request = qe.QueryRequest(limit=limit, query=qe.Query.Nearest(sparse_query, using=LEXICAL), filter=flt,
-                                      with_payload=True)
+            query, params, field = qe.Query.Nearest(sparse_query, using=LEXICAL), None, "sparse_score"
         else:
-            request = qe.QueryRequest(
-                limit=limit,
-                prefetches=[
-                    qe.Prefetch(limit=candidates, query=dense_query, filter=flt, params=exact),
-                    qe.Prefetch(limit=candidates, query=qe.Query.Nearest(sparse_query, using=LEXICAL), filter=flt),
-                ],
-                query=qe.Fusion.Rrf(k=RRF_K),
-                filter=flt,
-                with_payload=True,
-            )
+            query, params, field = qe.Query.Nearest([float(x) for x in dense or []], using=DENSE), qe.SearchParams(exact=True), "dense_score"
+        request = qe.QueryRequest(limit=fetch_limit(limit), query=query, filter=flt, params=params, with_payload=True)
         points = self._shard(name).query(request)
-        return [Hit(chunk=payload_chunk(p.payload or {}), score=float(p.score), rank=i)
-                for i, p in enumerate(points, start=1)]
+        return settle((Hit(chunk=payload_chunk(p.payload or {}), score=float(p.score), rank=i, **{field: float(p.score)})
+                       for i, p in enumerate(points, start=1)), limit)
 
     def close(self) -> None:
         try:
