@@ -132,7 +132,8 @@ class Pipeline:
 
     def run(self, question: str, history: Sequence[Turn] = (), k: int | None = None,
             filter: SearchFilter | None = None) -> Iterator[Retrieved | Delta | Final]:
-        """Yield ``Retrieved`` when the passages are known, then ``Final``."""
+        """Yield ``Retrieved`` when the passages are known, ``Delta`` pieces while an LLM answerer
+        writes (none for the extractive one), then ``Final`` with the checked answer."""
         q = self.query(question, history)
         hits = self.retrieve(q, history, k, filter)
         yield Retrieved(tuple(hits))
@@ -141,7 +142,18 @@ class Pipeline:
         asked = q.canonical
         if q.typed_partly:  # "Ủy ban nhân dân xã tra loi kien nghi...": evidence compared unaccented
             asked = strip_accents(asked)
-        answer = self.answerer.answer(asked, hits, history)
+        stream = getattr(self.answerer, "stream", None)  # an LLM answerer streams its pieces
+        answer = None
+        if stream is None:
+            answer = self.answerer.answer(asked, hits, history)
+        else:
+            for event in stream(asked, hits, history):
+                if isinstance(event, Final):
+                    answer = event.answer
+                else:
+                    yield event
+            if answer is None:  # pragma: no cover - every answerer ends with a Final
+                raise AssertionError(f"{type(self.answerer).__name__}.stream ended without a Final event")
         if asked != question:
             answer = dataclasses.replace(answer, question=question)
         log.info("answered %r: refused=%s evidence=%.3f", question[:80], answer.refused, answer.evidence)

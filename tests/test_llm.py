@@ -162,3 +162,20 @@ def test_build_answerer_picks_the_llm_only_when_an_endpoint_is_set():
                                                 "DANVAN_LLM_API_KEY": KEY, "DANVAN_LLM_TIMEOUT": "2"}))
     assert isinstance(llm, LLMAnswerer) and llm.url == "http://127.0.0.1:9/v1/chat/completions"
     assert isinstance(llm.fallback, ExtractiveAnswerer) and KEY not in repr(llm)
+
+
+def test_the_pipeline_streams_the_llm_pieces_before_the_checked_answer(server, settings, store, embedder, mini_corpus):
+    import ingest
+    import rag
+
+    ingest.ingest_paths(settings, [mini_corpus], store=store, embedder=embedder)
+    pieces = ["Ủy ban nhân dân xã công khai thông tin ", "chậm nhất là 05 ngày làm việc [1]."]
+    Scripted.replies = [("sse", pieces)]
+    pipe = rag.Pipeline(settings.replace(llm_base_url=server, llm_model="scripted"), store=store, embedder=embedder)
+    events = list(pipe.run("Ủy ban nhân dân xã công khai thông tin chậm nhất mấy ngày?"))
+    kinds = [type(e).__name__ for e in events]
+    assert kinds == ["Retrieved", "Delta", "Delta", "Final"]
+    assert [e.text for e in events if isinstance(e, Delta)] == pieces
+    final = events[-1].answer
+    assert not final.refused and "05 ngày làm việc" in final.text
+    assert [c.doc_id for c in final.citations] == ["test:cong-khai"]
