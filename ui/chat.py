@@ -26,7 +26,7 @@ from rag.cite import source_of
 from rag.docstore import StoredDocument
 from ui import assets
 from ui.feedback import VERDICTS, FeedbackStore
-from ui.sources import link_markers, locate_chunk, render_document, render_missing, render_sources_html
+from ui.sources import answer_markdown, locate_chunk, render_document, render_missing, render_sources_html
 from ui_render import chat_text, citations_text, render_retrieved
 
 log = logging.getLogger("danvan.app")
@@ -77,7 +77,9 @@ def chat_messages(conv: Sequence[dict] | None) -> list[dict]:
         out.append({"role": "user", "content": ex["question"]})
         answer = ex.get("answer")
         if answer is not None:
-            text = link_markers(chat_text(answer), turn, [c.marker for c in answer.citations])
+            # The answer's own text escaped (it quotes documents); chat_text's source labels already are.
+            text = (answer_markdown(answer.text, turn, [c.marker for c in answer.citations])
+                    + chat_text(answer)[len(answer.text):])
         else:
             text = ex.get("text") or SEARCHING
         out.append({"role": "assistant", "content": text})
@@ -136,7 +138,7 @@ def respond(pipeline: ChatPipeline, message: str, conv: list[dict] | None,
                 sources = f'<p class="muted">{render_retrieved(event.hits).strip("_")}</p>'
             elif isinstance(event, rag.Delta):
                 streamed += event.text
-                ex["text"] = streamed
+                ex["text"] = answer_markdown(streamed)
             elif isinstance(event, rag.Final):
                 answered = True
                 ex["answer"] = event.answer
@@ -175,7 +177,7 @@ def view_citation(conv: Sequence[dict] | None, request: str, open_document: Open
         from ui.sources import quote_spans
 
         spans = quote_spans(citation.quote, stored.document.text)
-        passage = (spans[0][0], spans[-1][1]) if spans else None
+        passage = (min(a for a, _ in spans), max(b for _, b in spans)) if spans else None
     return render_document(stored, passage, citation.quote)
 
 

@@ -219,7 +219,8 @@ def documents_tab(library: Library, on_change: Callable[[], object] | None = Non
     with gr.Row():
         search = gr.Textbox(label="Tìm theo tên, số hiệu hoặc mã văn bản", scale=3, elem_id="doc-search")
         refresh = gr.Button("Làm mới danh sách", size="sm", scale=1, elem_id="doc-refresh")
-    table = gr.Dataframe(headers=COLUMNS, value=library.rows(), interactive=False, wrap=True, elem_id="doc-table",
+    # value=library.rows (the function): read again at each page load, so a new page lists what is indexed now.
+    table = gr.Dataframe(headers=COLUMNS, value=library.rows, interactive=False, wrap=True, elem_id="doc-table",
                          column_widths=["12%", "30%", "9%", "9%", "16%", "6%", "9%", "9%"], max_height=460)
     with gr.Row():
         chosen = gr.Textbox(label="Văn bản đã chọn (bấm vào một dòng)", interactive=False, scale=3,

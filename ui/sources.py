@@ -20,6 +20,7 @@ from datetime import datetime
 import rag
 from rag.cite import QUOTE_JOINER, source_of
 from rag.docstore import StoredDocument
+from ui_render import md_escape
 
 _e = html.escape
 
@@ -32,20 +33,26 @@ def anchor(turn: int, marker: int) -> str:
 def quote_spans(quote: str, text: str, start: int = 0) -> list[tuple[int, int]]:
     """Where the pieces of ``quote`` (joined by " … ") sit in ``text``, at or after ``start``.
 
-    Case and runs of whitespace are forgiven; a piece not found is left out.
+    Case and runs of whitespace are forgiven; a piece not found is left out. A piece that is
+    not after the one before it (an answer may quote a later sentence first) is looked for
+    from ``start`` again, where it does not overlap a piece already found.
 
     >>> quote_spans("mỗi quý … một lần", "Họp định kỳ Mỗi  quý một lần.")
     [(12, 20), (21, 28)]
+    >>> quote_spans("một lần … Họp", "Họp định kỳ mỗi quý một lần.")
+    [(20, 27), (0, 3)]
     """
     spans, at = [], start
     for piece in quote.split(QUOTE_JOINER.strip()):
         words = piece.strip(" \n\t“”\"'").split()
         if not words:
             continue
-        found = re.compile(r"\s+".join(map(re.escape, words)), re.IGNORECASE).search(text, at)
+        pattern = re.compile(r"\s+".join(map(re.escape, words)), re.IGNORECASE)
+        found = pattern.search(text, at) or next(
+            (m for m in pattern.finditer(text, start) if all(m.end() <= a or m.start() >= b for a, b in spans)), None)
         if found:
             spans.append(found.span())
-            at = found.end()
+            at = max(at, found.end())
     return spans
 
 
@@ -127,18 +134,26 @@ def render_sources_html(answer: rag.Answer, turn: int, understood: str = "") -> 
     return head + "".join(render_source_card(c, answer.hits, turn) for c in answer.citations)
 
 
-def link_markers(text: str, turn: int, markers: Sequence[int]) -> str:
-    """Answer text (Markdown) with each ``[n]`` of a known citation made a link to its source.
+def answer_markdown(text: str, turn: int = 0, markers: Sequence[int] = ()) -> str:
+    """Answer text as Markdown that shows it literally, each ``[n]`` of a known citation a link to its source.
 
-    >>> link_markers("Mỗi quý một lần. [1] [3]", 0, [1])
-    'Mỗi quý một lần. [\\\\[1\\\\]](#nguon-0-1) [3]'
+    The text quotes documents (untrusted: ``<img onerror=…>``, ``*``, a clause "1." at a line's
+    start), so everything but the markers is escaped; the chat shows exactly what the document says.
+    Lines starting "- " (the nearest documents under a refusal) stay a list.
+
+    >>> print(answer_markdown("Mỗi quý <b>một</b> lần. [1] [3]\\n1. Điểm *a*\\n- Quy chế", 0, [1]))
+    Mỗi quý \\<b\\>một\\</b\\> lần. [\\[1\\]](#nguon-0-1) \\[3\\]
+    1\\. Điểm \\*a\\*
+    - Quy chế
     """
-    known = set(markers)
-    return re.sub(r"\[(\d+)\]", lambda m: f"[\\[{m[1]}\\]](#{anchor(turn, int(m[1]))})"
-                  if int(m[1]) in known else m[0], text)
-
-
-# --- the document viewer ----------------------------------------------------------------
+    known, out, at = set(markers), [], 0
+    for m in re.finditer(r"\[(\d+)\]", text):
+        out.append(md_escape(text[at:m.start()]).replace("&", "\\&"))
+        n = int(m[1])
+        out.append(f"[\\[{n}\\]](#{anchor(turn, n)})" if n in known else f"\\[{n}\\]")
+        at = m.end()
+    out.append(md_escape(text[at:]).replace("&", "\\&"))
+    return re.sub(r"(?m)^(\s*)\\-(\s)", r"\1-\2", "".join(out))
 
 
 def locate_chunk(doc_text: str, chunk: rag.Chunk) -> tuple[int, int]:
