@@ -179,6 +179,7 @@ def serve(settings: rag.Settings, auth=None) -> None:
     """Load the model, sync the corpus folder into the index, and serve until stopped."""
     import ingest
     from ui.api import Api
+    from ui.auth import vietnamese_login_middleware
     from ui.documents import Library
     from ui.feedback import FeedbackStore, feedback_path
 
@@ -206,7 +207,8 @@ def serve(settings: rag.Settings, auth=None) -> None:
                   feedback=feedback).launch(
             server_name=settings.host, server_port=settings.port, allowed_paths=[str(runs)], auth=auth,
             auth_message="Đăng nhập để dùng trợ lý hỏi đáp." if auth else None,
-            max_file_size=f"{settings.upload_max_mb}mb", **LAUNCH_OPTIONS,
+            max_file_size=f"{settings.upload_max_mb}mb",
+            app_kwargs={"middleware": [vietnamese_login_middleware()]} if auth else None, **LAUNCH_OPTIONS,
         )
 
 

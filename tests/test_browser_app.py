@@ -394,6 +394,11 @@ def test_login_blocks_anonymous_visitors_and_admits_the_right_password(login_app
     expect(password).to_be_visible()
     expect(page.locator("#question")).to_have_count(0)
     expect(page.get_by_text("Trợ lý hỏi đáp công tác dân vận")).to_have_count(0)
+    # The login form speaks Vietnamese too (Gradio ships no Vietnamese: ui.auth.LOGIN_TEXTS).
+    expect(page.get_by_role("button", name="Đăng nhập")).to_be_visible()
+    expect(page.get_by_text("Tên đăng nhập", exact=True)).to_be_visible()
+    expect(page.get_by_text("Mật khẩu", exact=True)).to_be_visible()
+    expect(page.get_by_text("username", exact=True)).to_have_count(0)
     # Nor can an anonymous client reach the app's config or its answer endpoint directly.
     assert _status(url + "config") == 401
     ask = urllib.request.Request(
@@ -406,14 +411,14 @@ def test_login_blocks_anonymous_visitors_and_admits_the_right_password(login_app
     user = page.locator("input:not([type=password])").first
     user.fill(USER)
     password.fill("mat-khau-sai-2026")
-    page.get_by_role("button", name="Login").click()
-    expect(page.get_by_text("Incorrect Credentials", exact=False)).to_be_visible(timeout=30_000)
+    page.get_by_role("button", name="Đăng nhập").click()
+    expect(page.get_by_text("Sai tên đăng nhập hoặc mật khẩu.", exact=False)).to_be_visible(timeout=30_000)
     expect(page.locator("#question")).to_have_count(0)
     _shot(page, tmp_path, "4b_login_wrong_password")
 
     user.fill(USER)
     password.fill(PASSWORD)
-    page.get_by_role("button", name="Login").click()
+    page.get_by_role("button", name="Đăng nhập").click()
     page.locator("#question textarea").wait_for(state="visible", timeout=60_000)
     expect(page.get_by_text("Trợ lý hỏi đáp công tác dân vận").first).to_be_visible()
     _ask(page, PUBLISH_QUESTION)  # a logged-in session is answered

@@ -142,3 +142,55 @@ def check_bind(settings: rag.Settings) -> Callable[[str, str], bool] | None:
     if not users:
         raise UsersFileError(f"{settings.users_file}: no users. Add one with: python -m ui.users add NAME")
     return authenticator(users)
+
+
+#: Gradio's login form ships no Vietnamese (its bundled locales: en, fr, de, ...), and the login
+#: page receives no custom translations, so its four strings are replaced in the page itself.
+LOGIN_TEXTS = {
+    "Login": "Đăng nhập",
+    "username": "Tên đăng nhập",
+    "password": "Mật khẩu",
+    "Incorrect Credentials": "Sai tên đăng nhập hoặc mật khẩu.",
+}
+
+_LOGIN_SCRIPT = """<script>(() => {
+  const texts = %s;
+  const swap = (root) => {
+    if (!(window.gradio_config && window.gradio_config.auth_required)) return;
+    const walk = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
+    for (let n = walk.nextNode(); n; n = walk.nextNode()) {
+      const t = n.nodeValue.trim();
+      if (Object.prototype.hasOwnProperty.call(texts, t)) n.nodeValue = n.nodeValue.replace(t, texts[t]);
+    }
+  };
+  new MutationObserver(() => swap(document.body)).observe(document.documentElement, {childList: true, subtree: true, characterData: true});
+  document.title = texts["Login"];
+})();</script>"""
+
+
+def vietnamese_login_middleware():
+    """A Starlette middleware (for ``launch(app_kwargs={"middleware": [...]})``) that puts
+    :data:`LOGIN_TEXTS` in place of the English strings of Gradio's login page.
+
+    It only adds a script to HTML pages; the script acts only while the page is Gradio's login
+    page (``gradio_config.auth_required``), so the app itself is never touched.
+    """
+    import json
+
+    from starlette.middleware import Middleware
+    from starlette.middleware.base import BaseHTTPMiddleware
+    from starlette.responses import Response
+
+    script = (_LOGIN_SCRIPT % json.dumps(LOGIN_TEXTS, ensure_ascii=False)).encode("utf-8")
+
+    async def dispatch(request, call_next):
+        response = await call_next(request)
+        if request.method != "GET" or not response.headers.get("content-type", "").startswith("text/html"):
+            return response
+        body = b"".join([chunk async for chunk in response.body_iterator])
+        if b"window.gradio_config" in body and b'"auth_required": true' in body.replace(b'"auth_required":true', b'"auth_required": true'):
+            body = body.replace(b"</head>", script + b"</head>", 1)
+        headers = {k: v for k, v in response.headers.items() if k.lower() != "content-length"}
+        return Response(body, status_code=response.status_code, headers=headers)
+
+    return Middleware(BaseHTTPMiddleware, dispatch=dispatch)
