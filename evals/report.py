@@ -101,13 +101,33 @@ def _meta_table(config: Mapping) -> str:
         ("Bộ câu hỏi", f"{config.get('dataset', '')} (sha256 {str(config.get('dataset_hash', ''))[:12]})"),
         ("Kho tài liệu", f"{', '.join(config.get('corpus') or []) or 'chỉ mục hiện tại'}"
                          f" (hash {str(config.get('corpus_hash') or '')[:12]})"),
-        ("Collection", config.get("collection")),
+        ("Collection (Qdrant)", config.get("collection")),
         ("Mô hình nhúng", config.get("embedder")),
         ("Chế độ truy xuất", settings.get("retrieval_mode")),
-        ("k", config.get("k")),
+        ("Số đoạn truy xuất (k)", config.get("k")),
     ]
     body = "".join(f"<tr><th>{escape(k)}</th><td>{escape(str(v if v is not None else ''))}</td></tr>" for k, v in items)
     return f"<table class='meta'>{body}</table>"
+
+
+#: What each figure means, for officers reading the report (the IR names stay beside them).
+LABELS = {
+    "n": "Số câu hỏi",
+    "n_answerable": "Số câu có đáp án trong tài liệu",
+    "success@1": "Tài liệu đúng đứng đầu",
+    "success@5": "Có tài liệu đúng trong 5 kết quả đầu",
+    "success@10": "Có tài liệu đúng trong 10 kết quả đầu",
+    "recall@1": "Độ phủ tài liệu đúng ở kết quả đầu",
+    "recall@5": "Độ phủ tài liệu đúng trong 5 kết quả đầu",
+    "recall@10": "Độ phủ tài liệu đúng trong 10 kết quả đầu",
+    "mrr@10": "Thứ hạng nghịch đảo trung bình (10 kết quả đầu)",
+    "ndcg@10": "Chất lượng xếp hạng nDCG (10 kết quả đầu)",
+    "quote_hit@10": "Có đoạn chứa trích dẫn chuẩn trong 10 kết quả đầu",
+    "refusal_accuracy": "Từ chối đúng câu không có đáp án",
+    "false_refusal_rate": "Từ chối nhầm câu có đáp án",
+    "citation_precision": "Trích dẫn đúng tài liệu",
+    "quote_recall": "Câu trả lời chứa nội dung trích dẫn chuẩn",
+}
 
 
 def _summary_table(metrics: Mapping) -> str:
@@ -116,8 +136,10 @@ def _summary_table(metrics: Mapping) -> str:
     cells += [(k, (metrics.get("answer") or {}).get(k)) for k in ANSWER_KEYS]
     latency = metrics.get("latency_ms") or {}
     cells += [("latency p50 (ms)", latency.get("p50")), ("latency p95 (ms)", latency.get("p95"))]
-    body = "".join(f"<tr><td>{escape(k)}</td><td>{_fmt(v)}</td></tr>" for k, v in cells)
-    return f"<table><tr><th>metric</th><th>value</th></tr>{body}</table>"
+    names = {**LABELS, "latency p50 (ms)": "Thời gian trả lời, trung vị (ms)", "latency p95 (ms)": "Thời gian trả lời, 95% câu dưới (ms)"}
+    body = "".join(f"<tr><td>{escape(names.get(k, k))}</td><td class='muted'>{escape(k)}</td><td>{_fmt(v)}</td></tr>"
+                   for k, v in cells)
+    return f"<table><tr><th>Chỉ số</th><th>Tên chuẩn</th><th>Giá trị</th></tr>{body}</table>"
 
 
 def _kind_table(metrics: Mapping, rows: Sequence[Mapping]) -> str:
@@ -125,7 +147,8 @@ def _kind_table(metrics: Mapping, rows: Sequence[Mapping]) -> str:
     counts = Counter(str(row.get("kind")) for row in rows)
     tables = []
     for block, keys in (("retrieval", RETRIEVAL_KEYS), ("answer", ANSWER_KEYS)):
-        head = "<tr><th>kind</th><th>n</th>" + "".join(f"<th>{escape(k)}</th>" for k in keys) + "</tr>"
+        head = "<tr><th>Loại câu hỏi</th><th>Số câu</th>" + "".join(
+            f"<th title='{escape(LABELS.get(k, k))}'>{escape(k)}</th>" for k in keys) + "</tr>"
         body = ""
         for kind, values in sorted((metrics.get("by_kind") or {}).items()):
             body += f"<tr><td>{escape(kind)}</td><td>{counts[kind]}</td>" + "".join(

@@ -84,6 +84,9 @@ def test_report_shows_summary_kinds_and_failures_with_passages():
     # Text from documents and datasets is escaped, never markup.
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html and "<script>" not in html
     assert "tiny &lt;run&gt;" in html and "<b>?" not in html
+    # Officers read it: Vietnamese headings and labels, the IR names only beside them.
+    assert "<th>Chỉ số</th>" in html and "Trích dẫn đúng tài liệu" in html and "<th>Loại câu hỏi</th>" in html
+    assert "<th>metric</th>" not in html and "<th>kind</th>" not in html
 
 
 def test_report_handles_no_answerable_questions_and_no_latency():
