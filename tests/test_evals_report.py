@@ -89,6 +89,14 @@ def test_report_shows_summary_kinds_and_failures_with_passages():
     assert "<th>metric</th>" not in html and "<th>kind</th>" not in html
 
 
+def test_report_names_uploaded_files_without_the_servers_paths():
+    rs = rows()
+    cfg = {**config(), "dataset": "/tmp/gradio/3f2a/cau-hoi.jsonl", "corpus": ["/srv/danvan/data/uploads/kho.jsonl"]}
+    html = render_report(metrics_of(rs), rs, cfg)
+    assert "cau-hoi.jsonl" in html and "kho.jsonl" in html
+    assert "/tmp/gradio" not in html and "/srv/danvan" not in html
+
+
 def test_report_handles_no_answerable_questions_and_no_latency():
     rs = [rows()[2]]
     html = render_report(metrics_of(rs), rs, config())
