@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import asdict, fields, replace
+from dataclasses import asdict, fields
 from typing import Protocol, runtime_checkable
 
 from rag.errors import CollectionMismatchError
@@ -108,50 +108,83 @@ class StoreBase:
         self.close()  # type: ignore[attr-defined]
 
 
-def settle(hits: Iterable[Hit], limit: int) -> list[Hit]:
-    """``hits`` ordered by score, ties by (doc_id, chunk_index), cut at ``limit``, ranked from 1.
+#: One leg's result: ``(point_id, score)`` pairs, best first.
+Ranked = list[tuple[str, float]]
 
-    Scores tie often (lexical dot products, fused ranks) and the engines order tied points
-    differently from call to call, so the same question could get different passages and
-    answers; settling ties here makes every search repeatable.
 
-    >>> from rag.types import Chunk
-    >>> h = [Hit(Chunk("b", 0, "x"), 0.25, 1), Hit(Chunk("a", 3, "y"), 0.25, 2), Hit(Chunk("c", 0, "z"), 0.5, 3)]
-    >>> [(x.chunk.doc_id, x.rank) for x in settle(h, 2)]
-    [('c', 1), ('a', 2)]
+def settle(scored: Iterable[tuple[str, float]], limit: int) -> Ranked:
+    """``(point_id, score)`` pairs ordered by score, ties by point id, cut at ``limit``.
+
+    Scores tie often (lexical dot products, fused ranks), and Qdrant orders tied points
+    differently from call to call (it fuses in a hash map), so the same question could get
+    different passages and answers; settling ties here makes every search repeatable.
+
+    >>> settle([("b", 0.25), ("a", 0.25), ("c", 0.5)], 2)
+    [('c', 0.5), ('a', 0.25)]
     """
-    ordered = sorted(hits, key=lambda h: (-round(h.score, 9), h.chunk.doc_id, h.chunk.chunk_index))
-    return [replace(h, rank=i) for i, h in enumerate(ordered[:limit], start=1)]
+    return sorted(scored, key=lambda t: (-round(t[1], 9), t[0]))[:limit]
 
 
 def fetch_limit(limit: int) -> int:
-    """How many points to ask an engine for one leg, so that ties at ``limit`` are settled
-    by :func:`settle` rather than by the engine's cut (twice ``limit``, at least 20)."""
+    """How many points to ask an engine for, so that ties at ``limit`` are settled by
+    :func:`settle` rather than by the engine's cut (twice ``limit``, at least 20)."""
     return max(2 * limit, 20)
 
 
-def fuse(dense: Sequence[Hit], lexical: Sequence[Hit], limit: int, k: int = RRF_K) -> list[Hit]:
-    """Reciprocal rank fusion of two settled legs: ``score = sum 1 / (rank + k - 1)``.
+def fuse(dense: Ranked, lexical: Ranked, limit: int, k: int = RRF_K) -> Ranked:
+    """Reciprocal rank fusion of two settled legs: ``score = sum 1 / (rank + k - 1)``, rank from 1.
 
-    The formula is Qdrant's own RRF (rank counted from 0 there, plus ``k``), so scores match
-    a server's fusion; fusing here keeps each hit's leg scores (``dense_score``,
-    ``sparse_score``) and settles fused ties like any other. Source: Cormack, Clarke and
-    Büttcher, "Reciprocal rank fusion outperforms Condorcet and individual rank learning
-    methods", SIGIR 2009; ``k`` = :data:`RRF_K` (EVALS.md, "Retrieval").
+    The formula is Qdrant's own RRF (rank counted from 0 there, plus ``k``), so scores match a
+    server's fusion. Source: Cormack, Clarke and Büttcher, "Reciprocal rank fusion outperforms
+    Condorcet and individual rank learning methods", SIGIR 2009; ``k`` = :data:`RRF_K`.
 
-    >>> from rag.types import Chunk
-    >>> a, b = Chunk("a", 0, "x"), Chunk("b", 0, "y")
-    >>> [(h.chunk.doc_id, round(h.score, 4), h.dense_score, h.sparse_score)
-    ...  for h in fuse([Hit(a, 0.9, 1), Hit(b, 0.8, 2)], [Hit(b, 3.0, 1)], 5)]
-    [('b', 0.8333, 0.8, 3.0), ('a', 0.5, 0.9, None)]
+    >>> [(i, round(s, 4)) for i, s in fuse([("a", 0.9), ("b", 0.8)], [("b", 3.0)], 5)]
+    [('b', 0.8333), ('a', 0.5)]
     """
-    fused: dict[tuple[str, int], Hit] = {}
-    for leg, field in ((dense, "dense_score"), (lexical, "sparse_score")):
-        for hit in leg:
-            key = (hit.chunk.doc_id, hit.chunk.chunk_index)
-            seen = fused.get(key) or Hit(chunk=hit.chunk, score=0.0, rank=0)
-            fused[key] = replace(seen, score=seen.score + 1.0 / (hit.rank + k - 1), **{field: hit.score})
-    return settle(fused.values(), limit)
+    fused: dict[str, float] = {}
+    for leg in (dense, lexical):
+        for rank, (pid, _) in enumerate(leg, start=1):
+            fused[pid] = fused.get(pid, 0.0) + 1.0 / (rank + k - 1)
+    return settle(fused.items(), limit)
+
+
+class LegSearch:
+    """``search`` built on two primitives a backend provides: one leg's settled point ids, and
+    the payloads of a few points. Payloads are read for the final ``limit`` points only, and
+    each hit keeps the scores of its legs (``dense_score``, ``sparse_score``)."""
+
+    def _leg(self, name: str, leg: str, vector, limit: int, filter: SearchFilter | None) -> Ranked:
+        """The ``limit`` best ``(point_id, score)`` of one leg (``"dense"`` or ``"lexical"``), settled."""
+        raise NotImplementedError
+
+    def _payloads(self, name: str, point_ids: Sequence[str]) -> dict[str, dict]:
+        """``{point_id: payload}`` of the given points."""
+        raise NotImplementedError
+
+    def search(self, name: str, *, dense: Sequence[float] | None, lexical: SparseVector | None, limit: int,
+               candidates: int, mode: str = "hybrid", filter: SearchFilter | None = None) -> list[Hit]:
+        """Top ``limit`` chunks: dense (exact), lexical, or both fused by :func:`fuse` over
+        ``candidates`` per leg; ``filter`` keeps only chunks whose metadata matches."""
+        check_mode(mode)
+        has_lexical = lexical is not None and bool(lexical.indices)
+        legs: dict[str, Ranked] = {}
+        if mode in ("dense", "hybrid") and dense is not None:
+            legs["dense"] = self._leg(name, "dense", dense, limit if mode == "dense" else candidates, filter)
+        if mode in ("lexical", "hybrid") and has_lexical:
+            legs["lexical"] = self._leg(name, "lexical", lexical, limit if mode == "lexical" else candidates, filter)
+        if len(legs) == 2:
+            top = fuse(legs["dense"], legs["lexical"], limit)
+        elif legs:
+            top = next(iter(legs.values()))[:limit]
+        else:
+            return []
+        payloads = self._payloads(name, [pid for pid, _ in top])
+        scores = {leg: dict(ranked) for leg, ranked in legs.items()}
+        return [
+            Hit(chunk=payload_chunk(payloads[pid]), score=score, rank=i,
+                dense_score=scores.get("dense", {}).get(pid), sparse_score=scores.get("lexical", {}).get(pid))
+            for i, (pid, score) in enumerate(top, start=1) if pid in payloads
+        ]
 
 
 def check_mode(mode: str) -> None:

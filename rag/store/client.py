@@ -12,15 +12,14 @@ import logging
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 
 from rag.sparse import SparseVector
-from rag.store.base import (DENSE, LEXICAL, StoreBase, check_mode, chunk_payload, fetch_limit, fuse,
-                             payload_chunk, settle)
-from rag.types import Chunk, Hit, SearchFilter
+from rag.store.base import DENSE, LEXICAL, LegSearch, Ranked, StoreBase, chunk_payload, fetch_limit, settle
+from rag.types import Chunk, SearchFilter
 
 log = logging.getLogger(__name__)
 STAMP_KEY = "danvan"
 
 
-class QdrantStore(StoreBase):
+class QdrantStore(LegSearch, StoreBase):
     """A :class:`rag.store.Store` over a ``qdrant_client.QdrantClient``.
 
     ``options`` are server-side collection settings (``shard_number``,
@@ -139,37 +138,21 @@ class QdrantStore(StoreBase):
             flt = models.Filter(must=[models.FieldCondition(key="doc_id", match=models.MatchAny(any=ids))])
             self.client.delete(name, points_selector=models.FilterSelector(filter=flt), wait=True)
 
-    def search(self, name: str, *, dense: Sequence[float] | None, lexical: SparseVector | None, limit: int,
-               candidates: int, mode: str = "hybrid", filter: SearchFilter | None = None) -> list[Hit]:
-        """Top ``limit`` chunks: dense, lexical, or both fused by :func:`~rag.store.base.fuse`.
-
-        ``filter`` keeps only chunks whose metadata matches (see :class:`rag.types.SearchFilter`).
-        """
+    def _leg(self, name: str, leg: str, vector, limit: int, filter: SearchFilter | None) -> Ranked:
         from qdrant_client import models
 
-        check_mode(mode)
-        flt = _qdrant_filter(filter)
-        sparse_query = (
-            models.SparseVector(indices=list(lexical.indices), values=list(lexical.values))
-            if lexical is not None and lexical.indices
-            else None
-        )
-        if mode == "hybrid" and sparse_query is not None and dense is not None:
-            legs = [self.search(name, dense=dense, lexical=None, limit=candidates, candidates=candidates, mode="dense",
-                                filter=filter),
-                    self.search(name, dense=None, lexical=lexical, limit=candidates, candidates=candidates,
-                                mode="lexical", filter=filter)]
-            return fuse(*legs, limit)
-        if mode == "lexical" or (mode == "hybrid" and dense is None):
-            if sparse_query is None:
-                return []
-            query, using, field = sparse_query, LEXICAL, "sparse_score"
+        if leg == "dense":
+            query, using = list(vector), DENSE
         else:
-            query, using, field = list(dense or []), DENSE, "dense_score"
-        response = self.client.query_points(name, query=query, using=using, limit=fetch_limit(limit), query_filter=flt,
-                                            with_payload=True)
-        return settle((Hit(chunk=payload_chunk(p.payload or {}), score=float(p.score), rank=i, **{field: float(p.score)})
-                       for i, p in enumerate(response.points, start=1)), limit)
+            query, using = models.SparseVector(indices=list(vector.indices), values=list(vector.values)), LEXICAL
+        response = self.client.query_points(name, query=query, using=using, limit=fetch_limit(limit),
+                                            query_filter=_qdrant_filter(filter), with_payload=False)
+        return settle(((str(p.id), float(p.score)) for p in response.points), limit)
+
+    def _payloads(self, name: str, point_ids: Sequence[str]) -> dict[str, dict]:
+        if not point_ids:
+            return {}
+        return {str(r.id): dict(r.payload or {}) for r in self.client.retrieve(name, list(point_ids), with_payload=True)}
 
     def close(self) -> None:
         self.client.close()

@@ -25,9 +25,8 @@ from pathlib import Path
 
 from rag.errors import DanvanError
 from rag.sparse import SparseVector
-from rag.store.base import (DENSE, LEXICAL, StoreBase, check_mode, chunk_payload, fetch_limit, fuse,
-                             payload_chunk, settle)
-from rag.types import Chunk, Hit, SearchFilter
+from rag.store.base import DENSE, LEXICAL, LegSearch, Ranked, StoreBase, chunk_payload, fetch_limit, settle
+from rag.types import Chunk, SearchFilter
 
 log = logging.getLogger(__name__)
 
@@ -36,7 +35,7 @@ class StoreBusyError(DanvanError):
     """The embedded store's folder is held by another process (the app, an ingest)."""
 
 
-class EdgeStore(StoreBase):
+class EdgeStore(LegSearch, StoreBase):
     """A :class:`rag.store.Store` over ``qdrant_edge.EdgeShard`` folders.
 
     >>> with EdgeStore(Path(tmp) / "edge") as store:       # doctest: +SKIP
@@ -215,31 +214,22 @@ class EdgeStore(StoreBase):
             shard.update(qe.UpdateOperation.delete_points_by_filter(flt))
             shard.flush()
 
-    def search(self, name: str, *, dense: Sequence[float] | None, lexical: SparseVector | None, limit: int,
-               candidates: int, mode: str = "hybrid", filter: SearchFilter | None = None) -> list[Hit]:
-        """Top ``limit`` chunks: dense (exact), lexical, or both fused by :func:`~rag.store.base.fuse`."""
+    def _leg(self, name: str, leg: str, vector, limit: int, filter: SearchFilter | None) -> Ranked:
         import qdrant_edge as qe
 
-        check_mode(mode)
-        flt = _edge_filter(filter)
-        sparse_query = (qe.SparseVector(indices=list(lexical.indices), values=list(lexical.values))
-                        if lexical is not None and lexical.indices else None)
-        if mode == "hybrid" and sparse_query is not None and dense is not None:
-            legs = [self.search(name, dense=dense, lexical=None, limit=candidates, candidates=candidates, mode="dense",
-                                filter=filter),
-                    self.search(name, dense=None, lexical=lexical, limit=candidates, candidates=candidates,
-                                mode="lexical", filter=filter)]
-            return fuse(*legs, limit)
-        if mode == "lexical" or (mode == "hybrid" and dense is None):
-            if sparse_query is None:
-                return []
-            query, params, field = qe.Query.Nearest(sparse_query, using=LEXICAL), None, "sparse_score"
+        if leg == "dense":
+            query, params = qe.Query.Nearest([float(x) for x in vector], using=DENSE), qe.SearchParams(exact=True)
         else:
-            query, params, field = qe.Query.Nearest([float(x) for x in dense or []], using=DENSE), qe.SearchParams(exact=True), "dense_score"
-        request = qe.QueryRequest(limit=fetch_limit(limit), query=query, filter=flt, params=params, with_payload=True)
-        points = self._shard(name).query(request)
-        return settle((Hit(chunk=payload_chunk(p.payload or {}), score=float(p.score), rank=i, **{field: float(p.score)})
-                       for i, p in enumerate(points, start=1)), limit)
+            sparse = qe.SparseVector(indices=list(vector.indices), values=list(vector.values))
+            query, params = qe.Query.Nearest(sparse, using=LEXICAL), None
+        request = qe.QueryRequest(limit=fetch_limit(limit), query=query, filter=_edge_filter(filter), params=params,
+                                  with_payload=False)
+        return settle(((str(p.id), float(p.score)) for p in self._shard(name).query(request)), limit)
+
+    def _payloads(self, name: str, point_ids: Sequence[str]) -> dict[str, dict]:
+        if not point_ids:
+            return {}
+        return {str(r.id): dict(r.payload or {}) for r in self._shard(name).retrieve(list(point_ids), True, False)}
 
     def close(self) -> None:
         try:
