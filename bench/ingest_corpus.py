@@ -2,6 +2,7 @@
 
     python bench/ingest_corpus.py ../shared/data/corpus/civic.jsonl
     DANVAN_EMBED_QUANTIZE=int8 python bench/ingest_corpus.py ../shared/data/corpus/phapdien.jsonl.gz
+    python bench/ingest_corpus.py ../shared/data/corpus/phapdien.jsonl.gz --limit 4000   # a part, to extrapolate
 
 Ingests into a fresh data dir (edge store) with the embedding cache off, the way a first
 ``python -m ingest`` runs, then embeds ``--sample`` of the same passages in a tight loop
@@ -26,11 +27,26 @@ from ingest.chunk import index_text  # noqa: E402
 from rag.embed import SentenceTransformerEmbedder, resolve_device  # noqa: E402
 
 
+def _first_lines(corpus: Path, n: int) -> Path:
+    """The first ``n`` documents of a JSONL corpus (gzipped or not) as a temporary .jsonl file."""
+    import gzip
+    import itertools
+
+    out = Path(tempfile.mkdtemp(prefix="danvan-part-")) / corpus.name.replace(".gz", "")
+    with (gzip.open if corpus.suffix == ".gz" else open)(corpus, "rt", encoding="utf-8") as src, \
+            out.open("w", encoding="utf-8") as dst:
+        dst.writelines(itertools.islice(src, n))
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("corpus", type=Path)
     parser.add_argument("--sample", type=int, default=256)
+    parser.add_argument("--limit", type=int, default=0, help="only the first N documents of a .jsonl(.gz) corpus")
     args = parser.parse_args()
+    if args.limit:
+        args.corpus = _first_lines(args.corpus, args.limit)
     from rag.e5model import ensure_e5_model
 
     base = rag.Settings.from_env()
