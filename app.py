@@ -62,7 +62,7 @@ THEME = gr.themes.Default(
     font_mono=["Consolas", "Noto Sans Mono", "DejaVu Sans Mono", "monospace"],
 )
 #: ``launch()`` options that belong to the look of the app (Gradio 6 takes them at launch).
-LAUNCH_OPTIONS = {"theme": THEME, "footer_links": [], "css": assets.CSS, "head": assets.HEAD}
+LAUNCH_OPTIONS = {"theme": THEME, "footer_links": [], "css": assets.CSS, "head": assets.HEAD, "i18n": assets.i18n()}
 
 
 def build_app(pipeline: ChatPipeline, evaluate: Evaluate | None = None, api=None, *, library=None,

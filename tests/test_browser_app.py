@@ -17,6 +17,7 @@ import shutil
 import sqlite3
 import subprocess
 import sys
+import time
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -476,3 +477,49 @@ def test_feedback_on_an_answer_is_saved_in_the_feedback_store(shared_app, page, 
         assert row["user"] == "" and row["refused"] == 0
         if verdict == "sai":
             _shot(page, tmp_path, "5_feedback_saved")
+
+
+# --- 6. an eval run outlives the page --------------------------------------------------------
+
+
+def test_an_eval_run_survives_a_page_reload_and_opens_from_past_runs(shared_app, page, tmp_path, mini_corpus):
+    """The officer starts a run and closes or reloads the page: the run goes on, and its result is
+    listed under "Các lần chạy trước" and opens there."""
+    from playwright.sync_api import expect
+    from test_app import EVAL_QUESTIONS, write_jsonl
+
+    url, data = shared_app
+    (tmp_path / "upload").mkdir()
+    dataset = write_jsonl(tmp_path / "upload" / "tai_lai.jsonl", EVAL_QUESTIONS)
+    page.goto(url, wait_until="load")
+    page.locator("#question textarea").wait_for(state="visible", timeout=30_000)
+    page.get_by_role("tab", name="Đánh giá").click()
+    # Gradio's own upload strings in Vietnamese too (ui.assets.GRADIO_TEXTS).
+    expect(page.locator("#eval-dataset").get_by_text("Thả tệp vào đây")).to_be_visible()
+    expect(page.get_by_text("Drop File Here")).to_have_count(0)
+    page.locator("#eval-dataset input[type=file]").set_input_files(str(dataset))
+    page.locator("#eval-corpus input[type=file]").set_input_files(str(mini_corpus))
+    expect(page.locator("#eval-dataset a[href$='/tai_lai.jsonl']")).to_be_visible(timeout=30_000)
+    expect(page.locator("#eval-corpus a[href$='/mini.jsonl']")).to_be_visible(timeout=30_000)
+    page.locator("#eval-run").click()
+    page.wait_for_timeout(300)  # the click's request leaves before the page goes away
+    page.reload(wait_until="load")
+
+    runs = data / "runs"
+    deadline = time.monotonic() + 120
+    while not [p for p in runs.glob("*tai_lai*/metrics.json")] and time.monotonic() < deadline:
+        time.sleep(0.5)
+    [metrics] = runs.glob("*tai_lai*/metrics.json")
+    name = metrics.parent.name
+
+    page.locator("#question textarea").wait_for(state="visible", timeout=30_000)
+    page.get_by_role("tab", name="Đánh giá").click()
+    past = page.locator("#eval-past input")
+    past.click()  # focusing the list reads the runs folder again
+    page.get_by_role("option", name=name).click()
+    page.locator("#eval-open").click()
+    result = page.locator("#eval-result")
+    expect(result).to_contain_text("Kết quả đánh giá", timeout=30_000)
+    expect(result).to_contain_text("4 câu hỏi: 3 câu có đáp án trong tài liệu, 1 câu ngoài tài liệu.")
+    expect(page.locator("#eval-files a[href$='/report.html']")).to_be_visible()
+    _shot(page, tmp_path, "6_eval_run_reopened_after_reload")
