@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import sqlite3
 import subprocess
@@ -281,6 +282,11 @@ def test_uploaded_docx_is_listed_cited_and_gone_after_delete(shared_app, page, t
     expect(sources.locator("#nguon-0-1 mark.hit").first).to_contain_text(DOCX_FACT)
     expect(chat.locator('a[href="#nguon-0-1"]').first).to_be_visible()
     _shot(page, tmp_path, "2b_chat_cites_upload")
+    # The chat's filter offers the issuer of what was uploaded since the page loaded.
+    page.locator("#filters").get_by_text("Lọc văn bản").click()
+    page.locator("#filter-issuers input").click()
+    expect(page.get_by_role("option", name=re.compile("Đồng Sen"))).to_have_count(1, timeout=30_000)
+    page.keyboard.press("Escape")
 
     # Found by searching the list, chosen by a click on its row, deleted.
     page.get_by_role("tab", name="Tài liệu").click()

@@ -231,7 +231,8 @@ def chat_tab(pipeline: ChatPipeline, *, open_document: OpenDocument | None = Non
                                       max_length=2000, scale=8, autofocus=True, elem_id="question")
                 send = gr.Button("Gửi", variant="primary", scale=1, min_width=80, elem_id="send")
             if takes_filter:
-                with gr.Accordion("Lọc văn bản (loại, cơ quan ban hành, năm)", open=False, elem_id="filters"):
+                with gr.Accordion("Lọc văn bản (loại, cơ quan ban hành, năm)", open=False,
+                                  elem_id="filters") as filter_box:
                     with gr.Row():
                         f_types = gr.Dropdown(types, multiselect=True, label="Loại văn bản", elem_id="filter-types")
                         f_issuers = gr.Dropdown(issuers, multiselect=True, label="Cơ quan ban hành",
@@ -239,6 +240,12 @@ def chat_tab(pipeline: ChatPipeline, *, open_document: OpenDocument | None = Non
                         f_from = gr.Number(label="Từ năm", precision=0, minimum=0, elem_id="filter-from")
                         f_to = gr.Number(label="Đến năm", precision=0, minimum=0, elem_id="filter-to")
                 filters = [f_types, f_issuers, f_from, f_to]
+
+                def fresh_choices():  # documents uploaded since the page loaded bring their types and issuers
+                    now_types, now_issuers = filter_choices()
+                    return gr.update(choices=now_types), gr.update(choices=now_issuers)
+
+                filter_box.expand(fresh_choices, outputs=[f_types, f_issuers], show_progress="hidden")
             else:
                 filters = []
             gr.Examples(examples=[[q] for q in EXAMPLES], inputs=[question], label="Câu hỏi mẫu")
