@@ -121,6 +121,10 @@ _SOURCE_ARTICLE = re.compile(r"^\s*(Điều\s+\d+[a-zđ]?)\b")
 _CODE_KINDS = ("Luật", "Bộ luật", "Pháp lệnh", "Hiến pháp")
 
 
+#: The type ingest gives a file whose header names none: no kind to put before the title.
+UNKNOWN_TYPE = "Tài liệu"
+
+
 def document_name(citation: Citation) -> str:
     """The document as named in a reference: "Luật Thực hiện dân chủ ở cơ sở", "Thông tư".
 
@@ -129,8 +133,12 @@ def document_name(citation: Citation) -> str:
 
     >>> document_name(Citation(1, "d", "Thực hiện dân chủ ở cơ sở – Điều 44.13.LQ.12. X", "10/2022/QH15", "", "", doc_type="Luật"))
     'Luật Thực hiện dân chủ ở cơ sở'
+    >>> document_name(Citation(1, "d", "Thông báo lịch tiếp dân", "", "", "", doc_type="Tài liệu"))  # type unknown
+    'Thông báo lịch tiếp dân'
     """
     title, kind = citation.title.strip(), citation.doc_type.strip()
+    if kind == UNKNOWN_TYPE:
+        kind = ""
     if " – " in title and _COMPILED_ARTICLE.search(title):
         topic = title.split(" – ", 1)[0].strip()
         if kind in _CODE_KINDS:
