@@ -55,6 +55,8 @@ class Settings:
     retrieval_mode: str = field(default="hybrid", metadata={"help": "hybrid (dense + lexical, fused), dense or lexical."})
     top_k: int = field(default=10, metadata={"help": "Chunks returned by retrieval."})
     candidates: int = field(default=50, metadata={"help": "Candidates per retrieval leg before fusion."})
+    reranker: str = field(default="", metadata={"help": "A second stage: a reranker of your own as module:attribute, called with the settings (rag/rerank.py); empty = none (none ships offline)."})
+    rerank_depth: int = field(default=20, metadata={"help": "Passages the reranker re-orders before the top k are kept."})
     answer_sentences: int = field(default=2, metadata={"help": "Most sentences quoted in an extractive answer."})
     refusal_threshold: float = field(default=0.28, metadata={"help": "Evidence score under which the answer is a refusal (calibrated by cross-validation, EVALS.md 'Answers')."})
     ocr: str = field(default="off", metadata={"help": "OCR of scanned PDFs: off, or on (needs Debian's tesseract-ocr with tesseract-ocr-vie)."})

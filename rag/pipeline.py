@@ -17,6 +17,7 @@ from rag.catalog import Catalog
 from rag.config import Settings
 from rag.embed import Embedder, load_embedder
 from rag.query import Article, Query, parse, retrieval_context
+from rag.rerank import load_reranker, rerank
 from rag.store import QdrantStore, collection_stamp, open_store
 from rag.text import normalize, strip_accents
 from rag.types import Answer, Delta, Final, Hit, Retrieved, SearchFilter, Turn
@@ -76,6 +77,7 @@ class Pipeline:
             self.close()
             raise
         self.answerer = answerer or build_answerer(settings)  # the LLM one only when DANVAN_LLM_BASE_URL is set
+        self.reranker = load_reranker(settings)  # None unless DANVAN_RERANKER names one
         self._catalog: Catalog | None = None
 
     @property
@@ -101,10 +103,17 @@ class Pipeline:
 
     def retrieve(self, question: str | Query, history: Sequence[Turn] = (), k: int | None = None,
                  filter: SearchFilter | None = None) -> list[Hit]:
-        """Ranked chunks for a question (and its conversation), optionally within ``filter``."""
+        """Ranked chunks for a question (and its conversation), optionally within ``filter``; with a
+        reranker (``DANVAN_RERANKER``), the top ``rerank_depth`` re-ordered before the top ``k`` are kept."""
         q = question if isinstance(question, Query) else self.query(question, history)
         limit = k or self.settings.top_k
-        candidates = max(self.settings.candidates, k or 0)
+        if self.reranker is None:
+            return self._retrieve(q, limit, k, filter)
+        deep = self._retrieve(q, max(limit, self.settings.rerank_depth), k, filter)
+        return rerank(self.reranker, q.text, deep, self.settings.rerank_depth)[:limit]
+
+    def _retrieve(self, q: Query, limit: int, k: int | None, filter: SearchFilter | None) -> list[Hit]:
+        candidates = max(self.settings.candidates, k or 0, limit)
         lexical = sparse.encode_words(q.words, self._typed(q))
         if q.previous:
             previous = parse(q.previous)

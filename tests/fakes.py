@@ -39,3 +39,18 @@ class HashingEmbedder:
     def embed_query(self, text: str) -> list[float]:
         self.calls += 1
         return self._vector(text)
+
+
+class PreferringReranker:
+    """A user's reranker as ``DANVAN_RERANKER=fakes:PreferringReranker`` would load it: scores 1 for
+    passages of the document named by ``DANVAN_TEST_PREFERRED`` (read at construction), else 0."""
+
+    def __init__(self, settings) -> None:
+        import os
+
+        self.preferred = os.environ.get("DANVAN_TEST_PREFERRED", "")
+        self.calls: list[tuple[str, int]] = []
+
+    def rerank(self, question, hits):
+        self.calls.append((question, len(hits)))
+        return [1.0 if h.chunk.doc_id == self.preferred else 0.0 for h in hits]

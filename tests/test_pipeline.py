@@ -68,3 +68,31 @@ def test_opening_a_collection_built_with_another_model_fails_with_the_fix(settin
 def test_missing_collection_says_how_to_ingest(settings, store, embedder):
     with pytest.raises(rag.CollectionMismatchError, match="python -m ingest"):
         rag.Pipeline(settings, store=store, embedder=embedder)
+
+
+def test_a_users_reranker_reorders_the_deeper_list_then_keeps_the_top_k(settings, store, embedder, mini_corpus,
+                                                                        monkeypatch):
+    ingest.ingest_paths(settings, [mini_corpus], store=store, embedder=embedder)
+    question = "Ủy ban nhân dân xã công khai thông tin chậm nhất mấy ngày?"
+    plain = rag.Pipeline(settings, store=store, embedder=embedder).retrieve(question, k=2)
+    assert plain[0].chunk.doc_id == "test:cong-khai"
+    monkeypatch.setenv("DANVAN_TEST_PREFERRED", "test:hop-dan")  # read by the reranker, not a setting
+    pipe = rag.Pipeline(settings.replace(reranker="fakes:PreferringReranker", rerank_depth=6), store=store,
+                        embedder=embedder)
+    hits = pipe.retrieve(question, k=2)
+    indexed = store.count(settings.collection)
+    assert indexed > 2 and pipe.reranker.calls == [(question, min(6, indexed))]  # the deeper list, not the top 2
+    assert [h.rank for h in hits] == [1, 2] and hits[0].chunk.doc_id == "test:hop-dan"
+    assert hits[1].chunk.doc_id != "test:hop-dan" or hits[1].chunk.chunk_index != hits[0].chunk.chunk_index
+
+
+@pytest.mark.parametrize("spec, message", [
+    ("no_colon", "module:attribute"),
+    ("no_such_module_xyz:Thing", "cannot import"),
+    ("fakes:NoSuchReranker", "cannot import"),
+    ("fakes:HashingEmbedder", "no rerank"),
+])
+def test_a_reranker_that_cannot_be_loaded_is_named_with_the_fix(settings, store, embedder, mini_corpus, spec, message):
+    ingest.ingest_paths(settings, [mini_corpus], store=store, embedder=embedder)
+    with pytest.raises(rag.SettingsError, match=message):
+        rag.Pipeline(settings.replace(reranker=spec), store=store, embedder=embedder)
