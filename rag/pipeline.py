@@ -76,7 +76,7 @@ class Pipeline:
         except Exception:
             self.close()
             raise
-        self.answerer = answerer or build_answerer(settings)  # the LLM one only when DANVAN_LLM_BASE_URL is set
+        self.answerer = answerer or build_answerer(settings, self.embedder.name)  # the LLM one only when DANVAN_LLM_BASE_URL is set
         self.reranker = load_reranker(settings)  # None unless DANVAN_RERANKER names one
         self._catalog: Catalog | None = None
 

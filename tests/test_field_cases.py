@@ -222,3 +222,22 @@ def test_a_vni_file_goes_in_like_the_tcvn3_one(tmp_path, monkeypatch, capsys, mo
     run.ask({"": "Ủy ban nhân dân xã trả lời kiến nghị của nhân dân trong thời hạn bao nhiêu ngày?"})
     assert not _verdicts(_checker(), run, {"": {"answer_contains_all": ["10 ngày làm việc"],
                                                 "cite_doc": "file:quy-che-vni.txt"}})
+
+
+def test_questions_outside_the_subject_are_refused_on_the_sample_corpus(tmp_path, monkeypatch, capsys, model_dir):
+    """Issue 8: "Giá vàng hôm nay bao nhiêu?" gets no confident answer from an unrelated Kế hoạch,
+    while the app's own example questions are still answered (the default model's calibrated bar)."""
+    from evals.counterfactual import OUT_OF_SUBJECT
+    from ui.chat import EXAMPLES
+
+    corpus = Path(__file__).resolve().parents[1] / "corpus"
+    run = _Run(tmp_path, monkeypatch, capsys, model_dir)
+    assert run.ingest(corpus) == 0
+    off = {f"_off{i}": q for i, q in enumerate(OUT_OF_SUBJECT[:20])}
+    on = {f"_on{i}": q for i, q in enumerate(EXAMPLES)}
+    run.ask(off | on)
+    answers = {tag: json.loads((run.out / f"ask{tag}.json").read_text(encoding="utf-8")) for tag in off | on}
+    answered = [off[t] for t in off if not answers[t]["refused"]]
+    assert answered == [], answered
+    refused = [on[t] for t in on if answers[t]["refused"]]
+    assert refused == [], refused
