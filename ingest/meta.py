@@ -129,6 +129,11 @@ def _sentence_case(text: str) -> str:
 
 
 def _issuer_name(lines: list[str]) -> str:
+    """The issuer of a header's upper-case lines, in the case a reader writes it.
+
+    >>> _issuer_name(["ỦY BAN NHÂN DÂN XÃ ĐỒNG SEN THỬ"]), _issuer_name(["UBND THÀNH PHỐ HỒ CHÍ MINH"])
+    ('Ủy ban nhân dân xã Đồng Sen Thử', 'Ủy ban nhân dân thành phố Hồ Chí Minh')
+    """
     if not lines:
         return ""
     joined = [lines[0]]
@@ -152,10 +157,11 @@ def _issuer_name(lines: list[str]) -> str:
     # after xã/huyện/tỉnh... keep theirs ("xã Phú Thịnh").
     if len(words) > 1 and words[0].lower() in {"bộ", "sở", "ban", "cục", "tổng"}:
         words[1] = words[1][:1].upper() + words[1][1:]
+    # A place name runs to the end of the issuer ("xã Đồng Sen Thử", "thành phố Hồ Chí Minh").
     places = {"xã", "phường", "huyện", "quận", "tỉnh", "phố", "trấn"}
-    for i in range(1, len(words)):
-        if words[i - 1].lower() in places or (i > 1 and words[i - 1][:1].isupper() and words[i - 2].lower() in places):
-            words[i] = words[i][:1].upper() + words[i][1:]
+    first = next((i for i in range(1, len(words)) if words[i - 1].lower() in places), len(words))
+    for i in range(first, len(words)):
+        words[i] = words[i][:1].upper() + words[i][1:]
     return " ".join(words)
 
 
