@@ -451,3 +451,30 @@ def test_a_bad_corpus_file_is_named_with_the_fix_and_the_app_serves_the_rest(tmp
     app.main()  # logs to the console and <data_dir>/logs/app.log
     assert launched  # a bad file no longer stops the app
     assert re.search(r"not indexed: bad\.jsonl: .*bad\.jsonl:2: invalid JSON", capsys.readouterr().err)
+
+
+class _Reads:
+    """A pipeline whose reading of the question is given (the real Query value, restored text set)."""
+
+    def __init__(self, restored: str) -> None:
+        self.restored = restored
+
+    def query(self, question, history=()):
+        from rag.query import parse
+
+        return parse(question, history).with_(restored=self.restored)
+
+
+def test_the_understood_question_shows_restored_diacritics_only_where_none_were_typed():
+    from ui.chat import understood_question
+
+    # typed with diacritics: a restorer's guess ("hôm này") is never shown as the officer's question
+    assert understood_question(_Reads("Giá vàng hôm này bao nhiêu?"), "Giá vàng hôm nay bao nhiêu?", []) == ""
+    # typed without: the restored reading is shown
+    shown = understood_question(_Reads("xã phải công khai thông tin chậm nhất mấy ngày"),
+                                "xa phai cong khai thong tin cham nhat may ngay", [])
+    assert shown == "xã phải công khai thông tin chậm nhất mấy ngày"
+    # typed partly: shown too
+    partly = "Ủy ban nhân dân xã tra loi kien nghi trong bao nhieu ngay?"
+    restored = "Ủy ban nhân dân xã trả lời kiến nghị trong bao nhiêu ngày?"
+    assert understood_question(_Reads(restored), partly, []) == restored

@@ -99,7 +99,11 @@ def understood_question(pipeline: Any, question: str, turns: Sequence[rag.Turn])
     except Exception:  # only a courtesy line: never fail the answer for it
         log.warning("could not show the understood question", exc_info=True)
         return ""
-    text = (getattr(q, "restored", "") or getattr(q, "canonical", "") or question).strip()
+    # Restored diacritics are shown only for a question typed without them (wholly or partly): on a
+    # typed one the restorer can only guess words the officer already wrote right ("hôm nay" -> "hôm này").
+    typed_bare = getattr(q, "unaccented", False) or getattr(q, "typed_partly", False)
+    restored = getattr(q, "restored", "") if typed_bare else ""
+    text = (restored or getattr(q, "canonical", "") or question).strip()
     shown = text if text.casefold() != question.strip().casefold() else ""
     previous = getattr(q, "previous", None)
     if previous:
