@@ -94,18 +94,13 @@ def _fmt(value: object) -> str:
     return escape(str(value))
 
 
-def _name(path: str) -> str:
-    """The file name of a path as written in a run's config ("" stays "")."""
-    return str(path).replace("\\", "/").rsplit("/", 1)[-1]
-
-
 def _meta_table(config: Mapping) -> str:
     settings = config.get("settings") or {}
     items = [
         ("Ngày chạy", config.get("date")),
         # File names only: an uploaded file's path is the server's temporary folder (config.json keeps it).
-        ("Bộ câu hỏi", f"{_name(config.get('dataset', ''))} (sha256 {str(config.get('dataset_hash', ''))[:12]})"),
-        ("Kho tài liệu", f"{', '.join(map(_name, config.get('corpus') or [])) or 'chỉ mục hiện tại'}"
+        ("Bộ câu hỏi", f"{Path(config.get('dataset') or '').name} (sha256 {str(config.get('dataset_hash', ''))[:12]})"),
+        ("Kho tài liệu", f"{', '.join(Path(p).name for p in config.get('corpus') or []) or 'chỉ mục hiện tại'}"
                          f" (hash {str(config.get('corpus_hash') or '')[:12]})"),
         ("Collection (Qdrant)", config.get("collection")),
         ("Mô hình nhúng", config.get("embedder")),

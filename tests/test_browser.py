@@ -75,14 +75,20 @@ def _wait_until_serving(url: str, proc: subprocess.Popen, log: Path, timeout: fl
     raise AssertionError(f"app did not answer on {url} in {timeout}s:\n{log.read_text(errors='replace')}")
 
 
-def _serve(cmd: list[str], tmp_path: Path, port: int, extra_env: dict[str, str], timeout: float = 90):
-    env = os.environ | {
-        "DANVAN_DATA_DIR": str(tmp_path / "data"),
+def app_env(data_dir: Path, port: int, extra: dict[str, str]) -> dict[str, str]:
+    """The app's environment: no DANVAN_* of the developer's shell (the app refuses unknown keys)."""
+    base = {k: v for k, v in os.environ.items() if not k.startswith("DANVAN_")}
+    return base | {
+        "DANVAN_DATA_DIR": str(data_dir),
         "DANVAN_PORT": str(port),
         "GRADIO_ANALYTICS_ENABLED": "False",
         "HF_HUB_OFFLINE": "1",
         "NO_PROXY": "127.0.0.1,localhost",
-    } | extra_env
+    } | extra
+
+
+def _serve(cmd: list[str], tmp_path: Path, port: int, extra_env: dict[str, str], timeout: float = 90):
+    env = app_env(tmp_path / "data", port, extra_env)
     log = tmp_path / "app.log"
     with log.open("wb") as out:
         proc = subprocess.Popen(cmd, cwd=tmp_path, env=env, stdout=out, stderr=out)

@@ -25,7 +25,7 @@ from pathlib import Path
 
 import pytest
 from rag.cite import QUOTE_JOINER
-from test_browser import _free_port, _wait_until_serving, page  # noqa: F401  (page: a fixture)
+from test_browser import _free_port, _serve, app_env, page  # noqa: F401  (page: a fixture)
 
 pytestmark = [pytest.mark.browser, pytest.mark.model]
 
@@ -75,37 +75,13 @@ USER, PASSWORD = "can-bo.lan", "mat-khau-dung-2026"
 # --- the app ---------------------------------------------------------------------------------
 
 
-def _env(data_dir: Path, port: int, extra: dict[str, str]) -> dict[str, str]:
-    """The app's environment: no DANVAN_* of the developer's shell (the app refuses unknown keys)."""
-    base = {k: v for k, v in os.environ.items() if not k.startswith("DANVAN_")}
-    return base | {
-        "DANVAN_DATA_DIR": str(data_dir),
-        "DANVAN_PORT": str(port),
-        "GRADIO_ANALYTICS_ENABLED": "False",
-        "HF_HUB_OFFLINE": "1",
-        "NO_PROXY": "127.0.0.1,localhost",
-    } | extra
-
-
 def _start_app(base: Path, model_dir: Path, extra: dict[str, str] | None = None):
     """``python app.py`` with its data dir under ``base``; yields ``(url, data dir)`` while it serves."""
-    port, data = _free_port(), base / "data"
-    env = _env(data, port, {"DANVAN_MODEL_DIR": str(model_dir), "DANVAN_CORPUS_DIR": str(base / "corpus")}
-               | (extra or {}))
-    log = base / "app.log"
-    with log.open("wb") as out:
-        proc = subprocess.Popen([sys.executable, str(ROOT / "app.py")], cwd=base, env=env, stdout=out, stderr=out)
-    try:
-        _wait_until_serving(f"http://127.0.0.1:{port}/", proc, log, timeout=300)
-        yield f"http://127.0.0.1:{port}/", data
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-    assert "Traceback" not in log.read_text(errors="replace"), log.read_text(errors="replace")
+    env = {"DANVAN_MODEL_DIR": str(model_dir), "DANVAN_CORPUS_DIR": str(base / "corpus")} | (extra or {})
+    yield from ((url, base / "data") for url, _ in _serve([sys.executable, str(ROOT / "app.py")], base, _free_port(),
+                                                            env, timeout=300))
+    log = (base / "app.log").read_text(errors="replace")
+    assert "Traceback" not in log, log
 
 
 @pytest.fixture(scope="module")
@@ -374,7 +350,7 @@ def login_app(tmp_path, model_dir):
     users = tmp_path / "users.txt"
     made = subprocess.run(
         [sys.executable, "-m", "ui.users", "add", USER, "--file", str(users), "--password-stdin"],
-        cwd=ROOT, input=PASSWORD + "\n", capture_output=True, text=True, env=_env(tmp_path / "data", 0, {}),
+        cwd=ROOT, input=PASSWORD + "\n", capture_output=True, text=True, env=app_env(tmp_path / "data", 0, {}),
     )
     assert made.returncode == 0, made.stderr
     assert users.read_text(encoding="utf-8").startswith(f"{USER}:scrypt:")

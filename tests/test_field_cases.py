@@ -24,7 +24,7 @@ from ingest.encoding import decode, to_vni
 FIELD = Path(__file__).resolve().parents[1].parent / "shared" / "field-cases"
 QC = "thu:quy-che-phoi-hop-2026"
 
-pytestmark = pytest.mark.model
+pytestmark = [pytest.mark.model, pytest.mark.skipif(not FIELD.is_dir(), reason=f"field cases not found at {FIELD}")]
 
 # case -> [(question, check spec)]: siblings of the case's kind on the case's own documents.
 SIBLINGS: dict[str, list[tuple[str, dict]]] = {
@@ -172,8 +172,6 @@ def test_field_case_and_its_siblings(case, tmp_path, monkeypatch, capsys, model_
 
 def test_planted_instructions_of_other_wordings_are_not_evidence(tmp_path, monkeypatch, capsys, model_dir):
     """case21's kind: a note addressed to an assistant, worded differently, beside the real rule."""
-    if not FIELD.is_dir():
-        pytest.skip(f"field cases not found at {FIELD}")
     corpus = tmp_path / "corpus"
     corpus.mkdir()
     shutil.copy(FIELD / "case21" / "docs" / "base.jsonl", corpus)
@@ -190,8 +188,6 @@ def test_planted_instructions_of_other_wordings_are_not_evidence(tmp_path, monke
 
 def test_unreadable_files_of_other_kinds_are_named_and_fail_the_run(tmp_path, monkeypatch, capsys, model_dir):
     """case24's kind: a whitespace-only file and a binary file named .txt among good documents."""
-    if not FIELD.is_dir():
-        pytest.skip(f"field cases not found at {FIELD}")
     corpus = tmp_path / "corpus"
     corpus.mkdir()
     shutil.copy(FIELD / "case24" / "docs" / "base.jsonl", corpus)
@@ -210,8 +206,6 @@ def test_unreadable_files_of_other_kinds_are_named_and_fail_the_run(tmp_path, mo
 
 def test_a_vni_file_goes_in_like_the_tcvn3_one(tmp_path, monkeypatch, capsys, model_dir):
     """case05's kind in the other legacy encoding: the same rule typed in VNI-Times, raw bytes."""
-    if not FIELD.is_dir():
-        pytest.skip(f"field cases not found at {FIELD}")
     text, encoding = decode((FIELD / "case05" / "docs" / "quy-che-vntime.txt").read_bytes())
     assert encoding == "TCVN3"
     corpus = tmp_path / "corpus"

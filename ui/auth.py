@@ -188,7 +188,7 @@ def vietnamese_login_middleware():
         if request.method != "GET" or not response.headers.get("content-type", "").startswith("text/html"):
             return response
         body = b"".join([chunk async for chunk in response.body_iterator])
-        if b"window.gradio_config" in body and b'"auth_required": true' in body.replace(b'"auth_required":true', b'"auth_required": true'):
+        if b"window.gradio_config" in body and re.search(rb'"auth_required":\s*true', body):
             body = body.replace(b"</head>", script + b"</head>", 1)
         headers = {k: v for k, v in response.headers.items() if k.lower() != "content-length"}
         return Response(body, status_code=response.status_code, headers=headers)
