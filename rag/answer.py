@@ -20,6 +20,7 @@ from rag import cite, inforce
 from rag.config import DEFAULT_EMBED_MODEL
 from rag.evidence import Terms, counted, holds_counted, holds_kind, key_terms, question_kind
 from rag.guard import is_instruction, without_instructions
+from rag.query import DOC_TYPES, parse
 from rag.text import HEADING, has_diacritics, normalize, sentences, strip_accents, syllables
 from rag.types import Answer, Citation, Hit, Turn
 
@@ -93,6 +94,38 @@ def missing_specifics(question: str, hits: Sequence[Hit]) -> set[str]:
     return {t for t in wanted if _key(t, accented) not in seen}
 
 
+_SCOPE_FILLER = {"cua", "theo", "trong", "ve", "den", "toi", "la", "gi", "thi", "nay", "do", "so", "nhung", "van",
+                 "de", "noi", "dung", "chinh", "quy", "dinh", "dieu", "pham", "vi", "linh", "vuc", "viec", "vay",
+                 "the", "cap", "nam"}
+
+
+def names_document(q, chunk) -> bool:
+    """True when ``chunk`` belongs to the document a scope question names (:attr:`Query.asks_scope`).
+
+    By số hiệu when the question gives one; otherwise by the type it names ("Luật", "Nghị định")
+    and every other word of the question, found in the chunk's title, source provision or opening.
+
+    >>> from rag.query import DOC_TYPES, parse
+    >>> from rag.types import Chunk
+    >>> law = Chunk("d", 0, "Luật này quy định về tiếp công dân.", title="Luật Tiếp công dân", doc_type="Luật")
+    >>> names_document(parse("Luật Tiếp công dân quy định về vấn đề gì?"), law)
+    True
+    >>> names_document(parse("Luật Đất đai quy định về vấn đề gì?"), law)
+    False
+    """
+    if q.numbers:
+        return any(n.matches(chunk.number, chunk.doc_type) for n in q.numbers)
+    place = strip_accents(normalize(f"{chunk.title} {chunk.provision} {chunk.text[:300]}")).lower()
+    types = q.doc_types or tuple(t for t in DOC_TYPES if strip_accents(q.text).lower().startswith(t))
+    kind = strip_accents(chunk.doc_type or "").lower()
+    if types and kind and not any(kind == t or kind.startswith(t + " ") for t in types):
+        return False
+    skip = set(" ".join(types).split()) | _SCOPE_FILLER
+    words = [w for w in (strip_accents(w).lower() for w in syllables(q.text)) if w not in skip and not w.isdigit()]
+    have = set(syllables(place))
+    return all(w in have for w in words)
+
+
 def off_subject(hits: Sequence[Hit], min_similarity: float, top: int = 3) -> bool:
     """True when the dense leg scored none of the ``top`` passages at ``min_similarity`` or more.
 
@@ -160,6 +193,16 @@ class ExtractiveAnswerer:
         if named:  # "Điều 6 ... quy định gì?": the sentences of that article answer, when retrieved
             fitting = [s for s in fitting if article_of(s.hit.chunk, s.start) == named] or fitting
         evidence = max((s.coverage for s in fitting), default=0.0)
+        asked = parse(question)
+        if asked.asks_scope and not named:
+            # "Nghị định 59/2023 quy định về vấn đề gì?": the Điều 1 (Phạm vi điều chỉnh) of that very
+            # document answers; its words are not the question's, so coverage cannot judge it.
+            named = "1"
+            scope = [s for s in scored if article_of(s.hit.chunk, s.start) == "1" and names_document(asked, s.hit.chunk)]
+            if not scope:
+                return refusal(question, hits, 0.0)
+            fitting, evidence = scope, 1.0
+        scope_answer = asked.asks_scope and named == "1"
         if not fitting or evidence < self.refusal_threshold:
             return refusal(question, hits, evidence)
         best = max(fitting, key=lambda s: s.score)
@@ -175,7 +218,9 @@ class ExtractiveAnswerer:
             in_named = not named or article_of(candidate.hit.chunk, candidate.start) == named
             if same_doc and in_named and not overlaps and adds and candidate.score >= 0.75 * best.score:
                 chosen.append(candidate)
-        listing = kind == "list"
+        if scope_answer:  # what the document covers is the whole article, not one of its sentences
+            chosen = [article_opening(best, [s for s in fitting if s.hit is best.hit])]
+        listing = kind == "list" or scope_answer
         chosen = [whole_list(s) if listing or s.text.endswith(":") else s for s in chosen]
         if listing and not chosen[0].text.rstrip().endswith((":", ";")) and "\n" not in chosen[0].text:
             chosen[0] = heading_list(chosen[0], terms)
@@ -340,6 +385,21 @@ def whole_list(s: _Scored) -> _Scored:
     if end <= s.end and start >= s.start:
         return s
     return _Scored(s.hit, start, end, s.coverage, s.score, s.held)
+
+
+def article_opening(s: _Scored, same_chunk: Sequence[_Scored]) -> _Scored:
+    """The passage's quotable text from its first quotable sentence on, up to :data:`LIST_WORDS` words:
+    the quote for a question about a whole article (its Phạm vi điều chỉnh)."""
+    text = s.hit.chunk.text
+    start = min((f.start for f in same_chunk), default=s.start)
+    end = s.end
+    for a, b in sentences(text):
+        if a < start:
+            continue
+        if len(text[start:b].split()) > LIST_WORDS:
+            break
+        end = max(end, b)
+    return dataclasses.replace(s, start=start, end=end, pieces=())
 
 
 def narrowed(s: _Scored, fitting: Sequence[_Scored], keep: float = 0.75) -> _Scored:

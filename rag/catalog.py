@@ -105,6 +105,17 @@ class Catalog:
             or (m.date and m.date in query.dates)
         }
 
+    def siblings(self, doc_id: str) -> set[str]:
+        """``doc_id`` and every document sharing its số hiệu (the units of one compiled law).
+
+        >>> sorted(catalog.siblings("phapdien:44.13.LQ.2"))[:2]  # doctest: +SKIP
+        ['phapdien:44.13.LQ.1', 'phapdien:44.13.LQ.10']
+        """
+        meta = self.docs.get(doc_id)
+        if meta is None or not meta.number:
+            return {doc_id}
+        return {d for d, m in self.docs.items() if m.number == meta.number} | {doc_id}
+
     def resolve(self, query: Query) -> tuple[tuple[str, str], ...]:
         """Partial numbers of the question that name exactly one số hiệu of the collection, with it."""
         out = []

@@ -12,7 +12,7 @@ import re
 from collections.abc import Iterator, Sequence
 
 from rag import sparse
-from rag.answer import build_answerer
+from rag.answer import build_answerer, names_document
 from rag.catalog import Catalog
 from rag.config import Settings
 from rag.embed import Embedder, load_embedder
@@ -28,6 +28,9 @@ log = logging.getLogger(__name__)
 _MERGE_K = 60
 #: A question naming more documents than this (a bare year, a common date) is not narrowed.
 _MAX_NAMED = 500
+#: Where a legal text says what it covers: Điều 1, Phạm vi điều chỉnh (Luật Ban hành văn bản QPPL).
+SCOPE_ARTICLE = Article("1")
+_SCOPE_WORDS = ("phạm", "vi", "điều", "chỉnh")
 
 
 def retrieval_query(question: str, history: Sequence[Turn] = ()) -> tuple[str, str | None]:
@@ -118,23 +121,35 @@ class Pipeline:
         if q.previous:
             previous = parse(q.previous)
             lexical = sparse.combine(lexical, sparse.encode_words(previous.words, self._typed(previous), weight=0.5))
+        dense_text = q.dense_text
+        if q.asks_scope:  # look for the article that states it, in the words such articles use
+            lexical = sparse.combine(lexical, sparse.encode_words(_SCOPE_WORDS, (True,) * len(_SCOPE_WORDS)))
+            dense_text = f"{dense_text} {' '.join(_SCOPE_WORDS)}"
         mode = self.settings.retrieval_mode
         if mode == "hybrid" and q.unaccented and not self.restore_diacritics:
             mode = "lexical"  # e5 cannot read unaccented Vietnamese (R@10 ~0 on civic_dev)
-        dense = self.embedder.embed_query(q.dense_text) if mode != "lexical" else None
+        dense = self.embedder.embed_query(dense_text) if mode != "lexical" else None
         search = dict(dense=dense, lexical=lexical, limit=limit, candidates=candidates, mode=mode)
         hits = self.store.search(self.collection, filter=filter, **search)
         if not self.reference_rank:
             return hits
         named = self.catalog.named(q)
+        articles = q.articles
+        if q.asks_scope and not articles and hits:
+            # "Nghị định 59/2023 quy định về vấn đề gì?": its Điều 1 (Phạm vi điều chỉnh) first. A
+            # document named by its title ("Luật Khiếu nại") is the first passage's whose type and
+            # title fit the question, with all its units.
+            anchor = next((h for h in hits if names_document(q, h.chunk)), hits[0])
+            named = named or self.catalog.siblings(anchor.chunk.doc_id)
+            articles = (SCOPE_ARTICLE,)
         if not named or len(named) > _MAX_NAMED:
-            return _rank_by_reference(hits, [], set(), q.articles, limit)
+            return _rank_by_reference(hits, [], set(), articles, limit)
         within = SearchFilter(doc_ids=tuple(sorted(named)))
         if filter:
             within = SearchFilter(filter.doc_types, filter.issuers, filter.year_from, filter.year_to,
                                   tuple(d for d in within.doc_ids if not filter.doc_ids or d in filter.doc_ids))
         extra = self.store.search(self.collection, filter=within, **search) if within.doc_ids else []
-        return _rank_by_reference(hits, extra, named, q.articles, limit)
+        return _rank_by_reference(hits, extra, named, articles, limit)
 
     def _typed(self, q: Query) -> tuple[bool, ...]:
         return q.accented if self.typed_form == "syllable" else (q.has_diacritics,) * len(q.words)

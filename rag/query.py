@@ -58,6 +58,18 @@ _DATE_WORDS = re.compile(r"\bngay (\d{1,2}) thang (\d{1,2}) nam (\d{4})\b")
 _DATE_SPELLED = re.compile(r"\b(ng[aà]y) (\d{1,2}) th[aá]ng (\d{1,2}) n[aă]m (\d{4})\b", re.IGNORECASE)
 _YEAR = re.compile(r"(?<![\w/.-])(19[4-9]\d|20\d\d)(?![\w/.-])")
 _ARTICLE = re.compile(r"\b(?:diem ([a-zđ])\s+)?(?:khoan (\d{1,3})\s+)?dieu (\d{1,3}[a-z]?)\b")
+#: A question about what a document covers as a whole ("Nghị định 59/2023 quy định về vấn đề gì?",
+#: "phạm vi điều chỉnh của Luật ..."): its answer is the document's Điều 1, Phạm vi điều chỉnh
+#: (Luật Ban hành văn bản quy phạm pháp luật 2015 and NĐ 34/2016 put it first in every legal text).
+#: Anchored at the end, so "quy định gì về thời hạn?" (a question about one matter) is not one; the
+#: question must also name a document (a số hiệu or a capitalised type: "Luật", "Nghị định").
+_SCOPE = re.compile(
+    r"\bpham vi dieu chinh\b"
+    r"|\b(?:quy dinh|dieu chinh|noi|de cap)(?: ve| den| toi)?(?: nhung)?(?: (?:van de|noi dung|linh vuc|viec))? gi(?: vay| the)?\s*\??\s*$"
+    r"|\bnoi dung (?:chinh )?(?:cua [^?]* )?(?:la )?gi\s*\??\s*$"
+)
+#: Another question word makes it a question about one matter ("Hành vi nào bị cấm, Luật quy định gì?").
+_OTHER_ASK = re.compile(r"\b(?:nao|ai|bao nhieu|bao lau|may|o dau)\b")
 _TYPED_NUMBER = re.compile(rf"\b({_TYPE_ALT})(?: so)? (\d{{1,4}})(?:(?: nam)? (19[4-9]\d|20\d\d))?(?![\w/.-])")
 
 
@@ -127,7 +139,8 @@ class Query:
     ``restored`` is ``text`` with diacritics restored where the user typed none
     (filled by the pipeline's restorer; equal to ``text`` when nothing was missing).
     ``resolved`` maps a partial number's text to the full số hiệu it resolved to in
-    the collection (filled by the pipeline).
+    the collection (filled by the pipeline). ``asks_scope`` is true for a question about
+    what a whole document covers ("Nghị định 59/2023 quy định về vấn đề gì?").
     """
 
     question: str
@@ -143,6 +156,7 @@ class Query:
     issuers: tuple[str, ...] = ()
     restored: str = ""
     resolved: tuple[tuple[str, str], ...] = field(default=())
+    asks_scope: bool = False
 
     @property
     def has_diacritics(self) -> bool:
@@ -243,6 +257,8 @@ def parse(question: str, history: Sequence[Turn] = ()) -> Query:
     (['09/2025'], (Article(dieu='5', khoan='1', diem=''),), ('05/03/2026',), ('thong tu',))
     >>> parse("xa phai cong khai").unaccented, parse("xã phai công khai").accented
     (True, (True, False, True, False))
+    >>> parse("Nghị định 59/2023 quy định về vấn đề gì?").asks_scope, parse("Luật quy định gì về thời hạn?").asks_scope
+    (True, False)
     """
     text = normalize(question)
     previous = retrieval_context(text, history)
@@ -300,6 +316,8 @@ def parse(question: str, history: Sequence[Turn] = ()) -> Query:
         doc_types=tuple(types),
         issuers=tuple(issuers),
         restored=text,
+        asks_scope=(bool(_SCOPE.search(folded)) and not _OTHER_ASK.search(folded)
+                    and bool(numbers or types or re.match(rf"(?:theo )?(?:{_TYPE_ALT})\b", folded))),
     )
 
 

@@ -1,0 +1,115 @@
+""""Nghị định X quy định về vấn đề gì?": answered from the document's Điều 1, Phạm vi điều chỉnh.
+
+A real store on tmp_path over invented units in Pháp điển's shape (one document per article,
+the units of a law sharing its số hiệu) and one whole Quy chế; the hashing embedder.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+import ingest
+import rag
+from fakes import HashingEmbedder
+from rag.query import parse
+
+
+def _unit(doc_id, law, number, doc_type, article, heading, text):
+    return {"doc_id": doc_id, "title": f"{law} – Điều {article}. {heading}", "number": number, "type": doc_type,
+            "issuer": "Quốc hội" if doc_type == "Luật" else "Chính phủ", "date": "25/11/2013",
+            "source_provision": f"Điều {article} {doc_type} số {number}",
+            "text": f"Điều {article}. {heading}\n{text}"}
+
+
+DOCS = [
+    _unit("s:tcd-1", "Tiếp công dân", "42/2013/QH13", "Luật", 1, "Phạm vi điều chỉnh",
+          "Luật này quy định về trách nhiệm tiếp công dân; quyền và nghĩa vụ của người đến khiếu nại, tố cáo, "
+          "kiến nghị, phản ánh; việc tổ chức hoạt động tiếp công dân tại Trụ sở tiếp công dân."),
+    _unit("s:tcd-3", "Tiếp công dân", "42/2013/QH13", "Luật", 3, "Nguyên tắc tiếp công dân",
+          "Việc tiếp công dân phải được tiến hành tại nơi tiếp công dân của cơ quan, tổ chức, đơn vị; "
+          "bảo đảm công khai, dân chủ, kịp thời; thủ tục đơn giản, thuận tiện."),
+    _unit("s:tcd-12", "Tiếp công dân", "42/2013/QH13", "Luật", 12, "Trách nhiệm tiếp công dân",
+          "Chủ tịch Ủy ban nhân dân cấp xã có trách nhiệm tiếp công dân tại trụ sở ít nhất 01 ngày trong 01 tuần."),
+    _unit("s:nd64-1", "Tiếp công dân", "64/2014/NĐ-CP", "Nghị định", 1, "Phạm vi điều chỉnh",
+          "Nghị định này quy định chi tiết về việc tiếp công dân tại các cơ quan thuộc Chính phủ và "
+          "Ủy ban nhân dân các cấp."),
+    _unit("s:nd64-8", "Tiếp công dân", "64/2014/NĐ-CP", "Nghị định", 8, "Ban Tiếp công dân cấp huyện",
+          "Ban Tiếp công dân cấp huyện thuộc Văn phòng Ủy ban nhân dân cấp huyện, có Trưởng ban và cán bộ."),
+    _unit("s:kn-1", "Khiếu nại", "02/2011/QH13", "Luật", 1, "Phạm vi điều chỉnh",
+          "Luật này quy định về khiếu nại và giải quyết khiếu nại đối với quyết định hành chính, hành vi "
+          "hành chính của cơ quan hành chính nhà nước."),
+    _unit("s:kn-9", "Khiếu nại", "02/2011/QH13", "Luật", 9, "Thời hiệu khiếu nại",
+          "Thời hiệu khiếu nại là 90 ngày, kể từ ngày nhận được quyết định hành chính."),
+    {"doc_id": "s:qc-01", "title": "Quy chế công khai thông tin ở xã", "number": "01/QC-UBND", "type": "Quy chế",
+     "issuer": "Ủy ban nhân dân xã Thử Nghiệm", "date": "05/01/2026",
+     "text": "Điều 1. Phạm vi điều chỉnh\nQuy chế này quy định nội dung, hình thức và thời hạn công khai thông tin "
+             "của Ủy ban nhân dân xã cho Nhân dân.\nĐiều 2. Thời hạn công khai\nỦy ban nhân dân xã công khai "
+             "thông tin chậm nhất là 05 ngày làm việc kể từ ngày có quyết định."},
+]
+
+
+@pytest.fixture
+def pipe(settings, store, tmp_path):
+    path = tmp_path / "scope.jsonl"
+    path.write_text("\n".join(json.dumps(d, ensure_ascii=False) for d in DOCS) + "\n", encoding="utf-8")
+    embedder = HashingEmbedder()
+    ingest.ingest_paths(settings, [path], store=store, embedder=embedder)
+    return rag.Pipeline(settings, store=store, embedder=embedder)
+
+
+@pytest.mark.parametrize("question", [
+    "Nghị định 59/2023 quy định về vấn đề gì?", "Phạm vi điều chỉnh của Luật Tín ngưỡng, tôn giáo?",
+    "luat tiep cong dan quy dinh ve van de gi", "Thông tư 09/2025 nói về gì vậy?",
+    "Nội dung chính của Kế hoạch 15-KH/BDVTU là gì?", "Luật Khiếu nại quy định những gì?",
+])
+def test_scope_questions_are_recognised(question):
+    assert parse(question).asks_scope
+
+
+@pytest.mark.parametrize("question", [
+    "Luật quy định gì về thời hạn?",  # one matter of a document
+    "Hành vi nào bị cấm, Luật quy định gì?",  # another question word
+    "Xã phải công khai những gì?",  # names no document
+    "Trưởng thôn phải làm gì?",
+])
+def test_questions_about_one_matter_are_not_scope_questions(question):
+    assert not parse(question).asks_scope
+
+
+@pytest.mark.parametrize("question, doc_id, says", [
+    ("Luật 42/2013/QH13 quy định về vấn đề gì?", "s:tcd-1", "Luật này quy định về trách nhiệm tiếp công dân"),
+    ("Nghị định 64/2014/NĐ-CP quy định về vấn đề gì?", "s:nd64-1", "Nghị định này quy định chi tiết"),
+    ("Nghị định 64/2014 điều chỉnh những vấn đề gì?", "s:nd64-1", "Nghị định này quy định chi tiết"),
+    # named by title: the Luật, not the Nghị định of the same subject
+    ("Luật Tiếp công dân quy định về vấn đề gì?", "s:tcd-1", "Luật này quy định về trách nhiệm tiếp công dân"),
+    ("luat tiep cong dan quy dinh ve van de gi", "s:tcd-1", "Luật này quy định về trách nhiệm tiếp công dân"),
+    ("Phạm vi điều chỉnh của Luật Khiếu nại?", "s:kn-1", "Luật này quy định về khiếu nại"),
+    # a whole document with its articles in sections
+    ("Quy chế 01/QC-UBND quy định về vấn đề gì?", "s:qc-01", "Quy chế này quy định nội dung, hình thức"),
+])
+def test_scope_question_is_answered_from_article_1(pipe, question, doc_id, says):
+    answer = pipe.ask(question)
+    assert not answer.refused, answer.text
+    assert [c.doc_id for c in answer.citations] == [doc_id]
+    assert says in answer.text and "Điều 1" in answer.citations[0].section
+    assert pipe.retrieve(question)[0].chunk.doc_id == doc_id
+
+
+def test_the_whole_article_is_quoted(pipe):
+    text = pipe.ask("Luật 42/2013/QH13 quy định về vấn đề gì?").text
+    assert "tố cáo, kiến nghị, phản ánh; việc tổ chức hoạt động tiếp công dân tại Trụ sở" in text
+
+
+@pytest.mark.parametrize("question", [
+    "Luật Đất đai quy định về vấn đề gì?",  # no such law indexed: never another law's Điều 1
+    "Nghị định 99/2020/NĐ-CP quy định về vấn đề gì?",  # a số hiệu no document has
+])
+def test_scope_of_a_document_not_indexed_is_refused(pipe, question):
+    assert pipe.ask(question).refused
+
+
+def test_a_question_about_one_matter_still_gets_that_article(pipe):
+    answer = pipe.ask("Theo Luật Khiếu nại, thời hiệu khiếu nại là bao nhiêu ngày?")
+    assert not answer.refused and answer.citations[0].doc_id == "s:kn-9" and "90 ngày" in answer.text
