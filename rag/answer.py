@@ -105,7 +105,7 @@ def names_document(q, chunk) -> bool:
     By số hiệu when the question gives one; otherwise by the type it names ("Luật", "Nghị định")
     and every other word of the question, found in the chunk's title, source provision or opening.
 
-    >>> from rag.query import DOC_TYPES, parse
+    >>> from rag.query import parse
     >>> from rag.types import Chunk
     >>> law = Chunk("d", 0, "Luật này quy định về tiếp công dân.", title="Luật Tiếp công dân", doc_type="Luật")
     >>> names_document(parse("Luật Tiếp công dân quy định về vấn đề gì?"), law)

@@ -12,11 +12,11 @@ import re
 from collections.abc import Iterator, Sequence
 
 from rag import sparse
-from rag.answer import build_answerer, names_document
+from rag.answer import build_answerer, min_dense_similarity, names_document, off_subject
 from rag.catalog import Catalog
 from rag.config import Settings
 from rag.embed import Embedder, load_embedder
-from rag.query import Article, Query, parse, retrieval_context
+from rag.query import Article, Query, parse, points_back, retrieval_context
 from rag.rerank import load_reranker, rerank
 from rag.store import QdrantStore, collection_stamp, open_store
 from rag.text import normalize, strip_accents
@@ -81,6 +81,7 @@ class Pipeline:
             raise
         self.answerer = answerer or build_answerer(settings, self.embedder.name)  # the LLM one only when DANVAN_LLM_BASE_URL is set
         self.reranker = load_reranker(settings)  # None unless DANVAN_RERANKER names one
+        self._bar = min_dense_similarity(settings, self.embedder.name)  # out of subject below it; 0 = off
         self._catalog: Catalog | None = None
 
     @property
@@ -102,7 +103,22 @@ class Pipeline:
             changes["restored"] = self.catalog.restorer.restore(q.text)
         if any(not n.complete for n in q.numbers):
             changes["resolved"] = self.catalog.resolve(q)
-        return q.with_(**changes) if changes else q
+        q = q.with_(**changes) if changes else q
+        if q.previous and not points_back(q.text) and self._off_subject_alone(q):
+            # a short question that points nowhere and is outside the documents' subject on its own
+            # ("Giá vàng hôm nay bao nhiêu?" after a question on công khai) is no follow-up
+            q = q.with_(previous=None)
+        return q
+
+    def _off_subject_alone(self, q: Query) -> bool:
+        """True when the question by itself is outside the documents' subject (no passage among the
+        dense leg's top 3 reaches the calibrated out-of-subject bar, :func:`rag.answer.off_subject`);
+        always False when the bar is off (a model nobody calibrated)."""
+        if self._bar <= 0 or self.settings.retrieval_mode == "lexical":
+            return False
+        dense = self.embedder.embed_query(q.restored or q.text)
+        hits = self.store.search(self.collection, dense=dense, lexical=None, limit=3, candidates=3, mode="dense")
+        return off_subject(hits, self._bar)
 
     def retrieve(self, question: str | Query, history: Sequence[Turn] = (), k: int | None = None,
                  filter: SearchFilter | None = None) -> list[Hit]:

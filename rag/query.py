@@ -249,6 +249,31 @@ def retrieval_context(question: str, history: Sequence[Turn] = ()) -> str | None
     return previous if len(words) <= _SHORT_FOLLOWUP or _POINTERS & set(words) else None
 
 
+#: Words that surely point to an earlier turn, in the form typed (for :func:`points_back`).
+_POINTING = {"đó", "này", "ấy", "còn", "vậy", "trên", "kia"}
+_POINTING_BARE = {"do", "nay", "ay", "con", "vay", "tren", "kia"}
+
+
+def points_back(text: str) -> bool:
+    """True when a question surely points to an earlier turn: "còn ... thì sao?", "việc đó", "Vậy ai ...",
+    "Thế ...". Stricter than the follow-up rule of :func:`retrieval_context` (any short question):
+    "hôm nay", "thế nào" and, when diacritics were typed, bare "nay"/"do" point nowhere.
+
+    >>> points_back("Còn phường thì sao?"), points_back("Giá vàng hôm nay bao nhiêu?"), points_back("gia vang hom nay")
+    (True, False, False)
+    """
+    words = [w.lower() for w in syllables(normalize(text))]
+    typed = any(has_diacritics(w) for w in words)
+    pointing = _POINTING if typed else _POINTING_BARE
+    for i, w in enumerate(words):
+        before = words[i - 1] if i else ""
+        if w in pointing and before not in ("hôm", "hom", "bây", "bay", "như", "nhu"):
+            return True
+        if (w == "sao" and before in ("thì", "thi")) or (i == 0 and w in ("thế", "the")):
+            return True
+    return False
+
+
 def parse(question: str, history: Sequence[Turn] = ()) -> Query:
     """Build the :class:`Query` of a question and its conversation.
 

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pytest
 
+import rag
 from ingest.encoding import decode, to_vni
 
 FIELD = Path(__file__).resolve().parents[1].parent / "shared" / "field-cases"
@@ -235,3 +236,20 @@ def test_questions_outside_the_subject_are_refused_on_the_sample_corpus(tmp_path
     assert answered == [], answered
     refused = [on[t] for t in on if answers[t]["refused"]]
     assert refused == [], refused
+
+
+def test_an_out_of_subject_question_after_a_real_one_is_no_follow_up(tmp_path, monkeypatch, capsys, model_dir):
+    """A short question used to be joined to the previous turn, so "Giá vàng hôm nay bao nhiêu?" after
+    a question on the sample Kế hoạch passed the out-of-subject bar and got a confident answer.
+    A question that points back ("Còn ... thì sao?") still reads the previous turn."""
+    from ui.chat import EXAMPLES
+
+    run = _Run(tmp_path, monkeypatch, capsys, model_dir)
+    assert run.ingest(Path(__file__).resolve().parents[1] / "corpus") == 0
+    history = [rag.Turn("user", EXAMPLES[0]), rag.Turn("assistant", "…")]
+    with rag.Pipeline(rag.Settings.from_env()) as pipe:
+        for question in ("Giá vàng hôm nay bao nhiêu?", "gia vang hom nay bao nhieu", "Thời tiết Hà Nội ngày mai thế nào?",
+                         "Cách nấu phở bò ngon tại nhà?"):
+            assert pipe.query(question, history).previous is None, question
+            assert pipe.ask(question, history).refused, question
+        assert pipe.query("Còn thời hạn thì sao?", history).previous == EXAMPLES[0]
