@@ -292,7 +292,7 @@ class ExtractiveAnswerer:
                 citations.append(
                     Citation(marker, c.doc_id, c.title, c.number, c.date, cite.QUOTE_JOINER.join(quotes[marker]),
                              issuer=c.issuer, doc_type=c.doc_type, url=c.url, heading=c.section, provision=c.provision,
-                             section=cite.place(c, first.start))
+                             section=cite.span_place(c, first.start, first.end))
                 )
         return Answer(question, where + "\n".join(parts), tuple(sorted(citations, key=lambda c: c.marker)),
                       tuple(hits), False, round(min(evidence, 1.0), 4))

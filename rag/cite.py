@@ -47,6 +47,32 @@ def place(chunk: Chunk, offset: int) -> str:
     return locate(chunk.text, offset, chunk.section)
 
 
+def span_place(chunk: Chunk, start: int, end: int) -> str:
+    """The place of a quote ``chunk.text[start:end]``: the finest place that holds all of it.
+
+    A quote running over khoản 1 and 2 of an article is cited at the article.
+
+    >>> c = Chunk("d", 0, "Điều 8. Họp\\n1. Mỗi quý.\\n2. Khi cần.", section="")
+    >>> span_place(c, 12, 23), span_place(c, 12, 34)
+    ('khoản 1 Điều 8', 'Điều 8')
+    """
+    first = place(chunk, start)
+    last_char = max(start, len(chunk.text[:end].rstrip()) - 1)
+    last = place(chunk, last_char)
+    if first == last or not last:
+        return first
+    a, b = _PARTS.findall(first), _PARTS.findall(last)
+    common = []
+    for x, y in zip(reversed(a), reversed(b)):  # from the coarsest step (Điều, Mục) down
+        if x != y:
+            break
+        common.insert(0, x)
+    return " ".join(common) or first
+
+
+_PARTS = re.compile(r"(?:điểm|khoản|Điều|mục|Mục|Chương|Phần)\s+[\w.]+")
+
+
 def _form(text: str) -> str:
     return _SPACE.sub(" ", normalize(text).lower()).strip()
 

@@ -25,8 +25,9 @@ def _unit(doc_id, law, number, doc_type, article, heading, text):
 
 DOCS = [
     _unit("s:tcd-1", "Tiếp công dân", "42/2013/QH13", "Luật", 1, "Phạm vi điều chỉnh",
-          "Luật này quy định về trách nhiệm tiếp công dân; quyền và nghĩa vụ của người đến khiếu nại, tố cáo, "
-          "kiến nghị, phản ánh; việc tổ chức hoạt động tiếp công dân tại Trụ sở tiếp công dân."),
+          "1. Luật này quy định về trách nhiệm tiếp công dân; quyền và nghĩa vụ của người đến khiếu nại, tố cáo, "
+          "kiến nghị, phản ánh; việc tổ chức hoạt động tiếp công dân tại Trụ sở tiếp công dân.\n"
+          "2. Việc tiếp người nước ngoài đến khiếu nại, tố cáo được thực hiện như đối với tiếp công dân."),
     _unit("s:tcd-3", "Tiếp công dân", "42/2013/QH13", "Luật", 3, "Nguyên tắc tiếp công dân",
           "Việc tiếp công dân phải được tiến hành tại nơi tiếp công dân của cơ quan, tổ chức, đơn vị; "
           "bảo đảm công khai, dân chủ, kịp thời; thủ tục đơn giản, thuận tiện."),
@@ -97,9 +98,11 @@ def test_scope_question_is_answered_from_article_1(pipe, question, doc_id, says)
     assert pipe.retrieve(question)[0].chunk.doc_id == doc_id
 
 
-def test_the_whole_article_is_quoted(pipe):
-    text = pipe.ask("Luật 42/2013/QH13 quy định về vấn đề gì?").text
-    assert "tố cáo, kiến nghị, phản ánh; việc tổ chức hoạt động tiếp công dân tại Trụ sở" in text
+def test_the_whole_article_is_quoted_and_cited_at_the_article(pipe):
+    answer = pipe.ask("Luật 42/2013/QH13 quy định về vấn đề gì?")
+    assert "tố cáo, kiến nghị, phản ánh; việc tổ chức hoạt động tiếp công dân tại Trụ sở" in answer.text
+    assert "2. Việc tiếp người nước ngoài" in answer.text
+    assert answer.citations[0].section == "Điều 1"  # khoản 1 and 2 are quoted: the place holds both
 
 
 @pytest.mark.parametrize("question", [
