@@ -7,7 +7,7 @@ removed (``remove``); every run is incremental and crash-safe (see :mod:`ingest.
 >>> ingest.ingest_paths(rag.Settings.from_env(), [Path("corpus")])  # doctest: +SKIP
 """
 
-from ingest.chunk import CHUNKER_VERSION, chunk_document
+from ingest.chunk import CHUNKER_VERSION, chunk_document, index_text
 from ingest.index import IngestReport, corpus_hash, ingest_paths
 from ingest.load import corpus_files, load_documents, read_file, scan
 from ingest.sync import SyncReport, add, file_hash, remove, sync
@@ -21,6 +21,7 @@ __all__ = [
     "corpus_files",
     "corpus_hash",
     "file_hash",
+    "index_text",
     "ingest_paths",
     "load_documents",
     "read_file",

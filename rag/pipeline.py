@@ -80,7 +80,7 @@ class Pipeline:
             self.close()
             raise
         self.answerer = answerer or build_answerer(settings, self.embedder.name)  # the LLM one only when DANVAN_LLM_BASE_URL is set
-        self.reranker = load_reranker(settings)  # None unless DANVAN_RERANKER names one
+        self.reranker = load_reranker(settings, self.embedder)  # None unless DANVAN_RERANKER names one
         self._bar = min_dense_similarity(settings, self.embedder.name)  # out of subject below it; 0 = off
         self._catalog: Catalog | None = None
 
@@ -123,13 +123,15 @@ class Pipeline:
     def retrieve(self, question: str | Query, history: Sequence[Turn] = (), k: int | None = None,
                  filter: SearchFilter | None = None) -> list[Hit]:
         """Ranked chunks for a question (and its conversation), optionally within ``filter``; with a
-        reranker (``DANVAN_RERANKER``), the top ``rerank_depth`` re-ordered before the top ``k`` are kept."""
+        reranker (``DANVAN_RERANKER``), the top ``rerank_depth`` re-ordered before the top ``k`` are kept
+        (the reranker reads the question as the dense leg does: diacritics restored, after the turn
+        a follow-up points back to)."""
         q = question if isinstance(question, Query) else self.query(question, history)
         limit = k or self.settings.top_k
         if self.reranker is None:
             return self._retrieve(q, limit, k, filter)
         deep = self._retrieve(q, max(limit, self.settings.rerank_depth), k, filter)
-        return rerank(self.reranker, q.text, deep, self.settings.rerank_depth)[:limit]
+        return rerank(self.reranker, q.dense_text, deep, self.settings.rerank_depth)[:limit]
 
     def _retrieve(self, q: Query, limit: int, k: int | None, filter: SearchFilter | None) -> list[Hit]:
         candidates = max(self.settings.candidates, k or 0, limit)
