@@ -54,6 +54,8 @@ _KINDS = (
     ("how", re.compile(r"\b(the nao|nhu the nao|ra sao|lam sao|thu tuc|trinh tu|quy trinh|cach nao|lam gi)\b")),
 )
 
+#: "những" + one or two words + "nào"/"gì": the plural asks for every item ("Những đơn vị nào ...?").
+_PLURAL = re.compile(r"\bnhung(?: \w+){1,2} (?:nao|gi)\b")
 _DIGIT = re.compile(r"\d")
 _REFERENCE = re.compile(r"^\s*(?:\d{1,2}[.)]|[a-z]\))\s|\b(?:dieu|khoan|diem|chuong|muc|phu luc)\s+[\w.]*\d[\w.]*")
 # Accented: unaccented "sau" is both "sáu" (six) and "sau" (after, "như sau").
@@ -69,8 +71,12 @@ def question_kind(question: str) -> str:
     >>> [question_kind(q) for q in ("Thời hạn khiếu nại là bao lâu?", "Ban có bao nhiêu thành viên?",
     ...  "Ai chủ trì hội nghị?", "Công dân có những quyền gì?", "Có được họp không?", "Thủ tục thế nào?")]
     ['date', 'number', 'who', 'list', 'yesno', 'how']
+    >>> question_kind("Những đơn vị nào được nhận tiền cứu trợ?"), question_kind("Phải có những giấy tờ gì?")
+    ('list', 'list')
     """
     bare = strip_accents(normalize(question)).lower()
+    if _PLURAL.search(bare):  # "những đơn vị nào", "những giấy tờ gì": several are asked for, a list
+        return "list"
     for kind, pattern in _KINDS:
         if pattern.search(bare):
             return kind
