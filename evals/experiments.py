@@ -251,10 +251,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", default="data/runs/experiment")
     parser.add_argument("--alpha", type=float, default=0.3)
     parser.add_argument("--pairs", type=int, default=3000)
+    parser.add_argument("--depth", type=int, default=20, help="rescore: chunks re-scored (the top DANVAN_RERANK_DEPTH)")
     args = parser.parse_args(argv)
     settings = rag.Settings.from_env()
     if args.method == "rescore":
-        rescore(settings, args.dataset, args.corpus)
+        rescore(settings, args.dataset, args.corpus, depth=args.depth)
     elif args.method == "prf":
         _print(prf(settings, args.dataset, args.corpus, args.out, alpha=args.alpha))
     else:
