@@ -94,6 +94,7 @@ def missing_specifics(question: str, hits: Sequence[Hit]) -> set[str]:
     return {t for t in wanted if _key(t, accented) not in seen}
 
 
+_OPENING = re.compile(r"\s*(?:Căn cứ|Thực hiện|Nhằm|Để|Trên cơ sở|Quán triệt|Triển khai|Theo)\b")
 _SCOPE_FILLER = {"cua", "theo", "trong", "ve", "den", "toi", "la", "gi", "thi", "nay", "do", "so", "nhung", "van",
                  "de", "noi", "dung", "chinh", "quy", "dinh", "dieu", "pham", "vi", "linh", "vuc", "viec", "vay",
                  "the", "cap", "nam"}
@@ -176,11 +177,14 @@ class ExtractiveAnswerer:
         self.must_match = must_match  # named numbers/years must appear in one of this many top passages
 
     def answer(self, question: str, hits: Sequence[Hit], history: Sequence[Turn] = ()) -> Answer:
-        if self.min_dense_similarity > 0 and off_subject(hits, self.min_dense_similarity):
-            return refusal(question, hits, 0.0)  # "Giá vàng hôm nay?" against a corpus of regulations
         if missing_specifics(question, hits[: self.must_match]):
             # "Nghị quyết 25-NQ/TW" is not "Nghị quyết 26-NQ/TW": do not answer from the wrong one
             return refusal(question, hits, 0.0)
+        asked = parse(question)
+        # A question naming a số hiệu the passages hold is about that document, however far its
+        # wording is from theirs ("Nội dung chính của Kế hoạch 15-KH/BDVTU là gì?").
+        if self.min_dense_similarity > 0 and not asked.numbers and off_subject(hits, self.min_dense_similarity):
+            return refusal(question, hits, 0.0)  # "Giá vàng hôm nay?" against a corpus of regulations
         found = inforce.changes(hits[: self.pool])
         # A replaced or repealed text answers only when nothing current does as well.
         terms, scored = self._score_all(question, hits)
@@ -193,16 +197,24 @@ class ExtractiveAnswerer:
         if named:  # "Điều 6 ... quy định gì?": the sentences of that article answer, when retrieved
             fitting = [s for s in fitting if article_of(s.hit.chunk, s.start) == named] or fitting
         evidence = max((s.coverage for s in fitting), default=0.0)
-        asked = parse(question)
         if asked.asks_scope and not named:
             # "Nghị định 59/2023 quy định về vấn đề gì?": the Điều 1 (Phạm vi điều chỉnh) of that very
             # document answers; its words are not the question's, so coverage cannot judge it.
             named = "1"
-            scope = [s for s in scored if article_of(s.hit.chunk, s.start) == "1" and names_document(asked, s.hit.chunk)]
+            own = [s for s in scored if names_document(asked, s.hit.chunk)]
+            scope = [s for s in own if article_of(s.hit.chunk, s.start) == "1"]
+            if not scope and not any(article_of(s.hit.chunk, s.start) for s in own):
+                # a document without articles (a Kế hoạch, a Báo cáo): its opening passage says it
+                scope = [s for s in own if s.hit.chunk.chunk_index == 0 and s.hit.rank == 1
+                         and len(s.text.split()) >= 8]  # a statement, not a header line ("Số 15-KH/BDVTU")
+                # the opening statement, as NĐ 30/2020 (Phụ lục I) has administrative texts begin
+                scope = [s for s in scope if _OPENING.match(s.text)] or scope
             if not scope:
                 return refusal(question, hits, 0.0)
             fitting, evidence = scope, 1.0
         scope_answer = asked.asks_scope and named == "1"
+        if scope_answer and not any(article_of(s.hit.chunk, s.start) == "1" for s in fitting):
+            named = ""  # the opening passage of a document without articles: no article to stay in
         if not fitting or evidence < self.refusal_threshold:
             return refusal(question, hits, evidence)
         best = max(fitting, key=lambda s: s.score)
@@ -218,8 +230,10 @@ class ExtractiveAnswerer:
             in_named = not named or article_of(candidate.hit.chunk, candidate.start) == named
             if same_doc and in_named and not overlaps and adds and candidate.score >= 0.75 * best.score:
                 chosen.append(candidate)
-        if scope_answer:  # what the document covers is the whole article, not one of its sentences
+        if scope_answer and named == "1":  # what the document covers is the whole article, not one of its sentences
             chosen = [article_opening(best, [s for s in fitting if s.hit is best.hit])]
+        elif scope_answer:  # a document without articles: its opening statement alone
+            chosen = chosen[:1]
         listing = kind == "list" or scope_answer
         chosen = [whole_list(s) if listing or s.text.endswith(":") else s for s in chosen]
         if listing and not chosen[0].text.rstrip().endswith((":", ";")) and "\n" not in chosen[0].text:

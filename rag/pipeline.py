@@ -167,7 +167,26 @@ class Pipeline:
             within = SearchFilter(filter.doc_types, filter.issuers, filter.year_from, filter.year_to,
                                   tuple(d for d in within.doc_ids if not filter.doc_ids or d in filter.doc_ids))
         extra = self.store.search(self.collection, filter=within, **search) if within.doc_ids else []
-        return _rank_by_reference(hits, extra, named, articles, limit)
+        ranked = _rank_by_reference(hits, extra, named, articles, limit)
+        if q.asks_scope and ranked and not _article_matches(ranked[0], (SCOPE_ARTICLE,)):
+            ranked = self._opening_first(ranked, named, search)
+        return ranked
+
+    def _opening_first(self, ranked: list[Hit], named: set[str], search: dict) -> list[Hit]:
+        """A scope question about a document without articles (a Kế hoạch, a Báo cáo): its opening
+        passage (chunk 0: "I. MỤC ĐÍCH, YÊU CẦU ...") first, fetched from that document if needed."""
+        top = ranked[0].chunk.doc_id
+        if top not in named:
+            return ranked
+        opening = next((h for h in ranked if h.chunk.doc_id == top and h.chunk.chunk_index == 0), None)
+        if opening is None:
+            own = self.store.search(self.collection, filter=SearchFilter(doc_ids=(top,)),
+                                    **{**search, "limit": max(search["limit"], 50)})
+            opening = next((h for h in own if h.chunk.chunk_index == 0), None)
+        if opening is None:
+            return ranked
+        rest = [h for h in ranked if h.chunk.point_id != opening.chunk.point_id]
+        return [dataclasses.replace(h, rank=i) for i, h in enumerate([opening, *rest][: len(ranked)], start=1)]
 
     def _typed(self, q: Query) -> tuple[bool, ...]:
         return q.accented if self.typed_form == "syllable" else (q.has_diacritics,) * len(q.words)

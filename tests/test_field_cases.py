@@ -229,13 +229,15 @@ def test_questions_outside_the_subject_are_refused_on_the_sample_corpus(tmp_path
     run = _Run(tmp_path, monkeypatch, capsys, model_dir)
     assert run.ingest(corpus) == 0
     off = {f"_off{i}": q for i, q in enumerate(OUT_OF_SUBJECT[:20])}
-    on = {f"_on{i}": q for i, q in enumerate(EXAMPLES)}
+    # and a question naming a document by its số hiệu is about it, however generic its words
+    on = {f"_on{i}": q for i, q in enumerate([*EXAMPLES, "Nội dung chính của Kế hoạch 15-KH/BDVTU là gì?"])}
     run.ask(off | on)
     answers = {tag: json.loads((run.out / f"ask{tag}.json").read_text(encoding="utf-8")) for tag in off | on}
     answered = [off[t] for t in off if not answers[t]["refused"]]
     assert answered == [], answered
     refused = [on[t] for t in on if answers[t]["refused"]]
     assert refused == [], refused
+    assert "xây dựng Kế hoạch công tác dân vận năm 2026" in answers[f"_on{len(EXAMPLES)}"]["text"]
 
 
 def test_an_out_of_subject_question_after_a_real_one_is_no_follow_up(tmp_path, monkeypatch, capsys, model_dir):

@@ -51,6 +51,17 @@ DOCS = [
 ]
 
 
+PLAN = {"doc_id": "s:kh-15", "title": "Kế hoạch công tác dân vận năm 2026", "number": "15-KH/BDVTU",
+        "type": "Kế hoạch", "issuer": "Ban Dân vận Tỉnh ủy", "date": "12/01/2026",
+        "text": "TỈNH ỦY THỬ NGHIỆM\nBAN DÂN VẬN\nSố 15-KH/BDVTU\nThử Nghiệm, ngày 12 tháng 01 năm 2026\n"
+                "KẾ HOẠCH\nCông tác dân vận năm 2026\nThực hiện Chương trình công tác năm 2026 của Ban Thường vụ "
+                "Tỉnh ủy, Ban Dân vận Tỉnh ủy xây dựng Kế hoạch công tác dân vận năm 2026 như sau:\n"
+                "I. MỤC ĐÍCH, YÊU CẦU\n1. Nâng cao chất lượng công tác dân vận của hệ thống chính trị ở cơ sở.\n"
+                "II. NHIỆM VỤ TRỌNG TÂM\n1. Tham mưu sơ kết 3 năm thực hiện Luật Thực hiện dân chủ ở cơ sở.\n"
+                "2. Nhân rộng các mô hình Dân vận khéo ở thôn, tổ dân phố."}
+DOCS.append(PLAN)
+
+
 @pytest.fixture
 def pipe(settings, store, tmp_path):
     path = tmp_path / "scope.jsonl"
@@ -116,3 +127,13 @@ def test_scope_of_a_document_not_indexed_is_refused(pipe, question):
 def test_a_question_about_one_matter_still_gets_that_article(pipe):
     answer = pipe.ask("Theo Luật Khiếu nại, thời hiệu khiếu nại là bao nhiêu ngày?")
     assert not answer.refused and answer.citations[0].doc_id == "s:kn-9" and "90 ngày" in answer.text
+
+
+@pytest.mark.parametrize("question", ["Nội dung chính của Kế hoạch 15-KH/BDVTU là gì?",
+                                      "Kế hoạch 15-KH/BDVTU đề cập đến vấn đề gì?"])
+def test_a_document_without_articles_answers_with_its_opening_statement(pipe, question):
+    answer = pipe.ask(question)
+    assert not answer.refused, answer.text
+    assert [c.doc_id for c in answer.citations] == ["s:kh-15"]
+    assert "xây dựng Kế hoạch công tác dân vận năm 2026 như sau" in answer.text
+    assert "Số 15-KH/BDVTU" not in answer.citations[0].quote  # not the header block
