@@ -27,12 +27,13 @@ from ingest.chunk import CHUNKER_VERSION, chunk_document, index_text
 from ingest.load import read_file, scan
 from ingest.manifest import FileRecord, Manifest
 from rag import sparse
-from rag.config import Settings
+from rag.config import SENTENCE_RESCORER, Settings
 from rag.docstore import DocStore, catalog_path
 from rag.embed import Embedder
+from rag.embed_cache import CachedEmbedder
 from rag.errors import CollectionMismatchError, InputError
 from rag.store import Store, collection_stamp
-from rag.text import normalize
+from rag.text import normalize, passage_sentences
 from rag.types import Chunk, Document, Progress
 
 log = logging.getLogger(__name__)
@@ -286,10 +287,13 @@ def _index_file(settings, store, embedder, collection, catalog, generation, key,
         units[doc.doc_id] = _units(doc)
         store.delete_points(collection, [pid for pid, i in existing.get(doc.doc_id, []) if i >= len(parts)])
     batch = max(1, settings.embed_batch_size)
+    warm = settings.reranker.strip() == SENTENCE_RESCORER and isinstance(embedder, CachedEmbedder)
     for i in range(0, len(chunks), batch):
         part = chunks[i : i + batch]
         texts = [normalize(index_text(c)) for c in part]
         store.upsert(collection, part, embedder.embed_passages(texts), [sparse.encode_document(t) for t in texts])
+        if warm:  # the second stage's sentence vectors, into the cache now rather than at question time
+            embedder.embed_passages([s for c in part for s in passage_sentences(c.text)])
         bar.chunks_done(len(part))
     counts: dict[str, int] = {}
     for c in chunks:

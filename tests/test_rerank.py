@@ -47,3 +47,24 @@ def test_it_loads_from_the_setting_with_the_pipelines_embedder(settings, store, 
     assert isinstance(pipe.reranker, SentenceRescorer) and pipe.reranker.embedder is embedder
     hits = pipe.retrieve("xa cong khai thong tin cham nhat may ngay", k=3)  # reads the restored question
     assert [h.rank for h in hits] == [1, 2, 3] and hits[0].chunk.doc_id == "test:cong-khai"
+
+
+def test_with_the_rescorer_set_ingest_embeds_the_sentences_beforehand(settings, store, mini_corpus, tmp_path):
+    """So that a question costs no sentence embedding: every sentence a rerank needs is in the cache."""
+    from rag.embed_cache import CachedEmbedder
+
+    chosen = settings.replace(reranker="rag.rerank:SentenceRescorer")
+    embedder = CachedEmbedder(HashingEmbedder(), tmp_path / "cache")
+    ingest.ingest_paths(chosen, [mini_corpus], store=store, embedder=embedder)
+    pipe = rag.Pipeline(chosen, store=store, embedder=embedder)
+    misses = embedder.misses
+    hits = pipe.retrieve("Ủy ban nhân dân xã công khai thông tin chậm nhất mấy ngày?", k=5)
+    assert hits and embedder.misses == misses and embedder.hits > 0
+
+
+def test_without_it_ingest_embeds_passages_only(settings, store, mini_corpus, tmp_path):
+    from rag.embed_cache import CachedEmbedder
+
+    embedder = CachedEmbedder(HashingEmbedder(), tmp_path / "cache")
+    report = ingest.ingest_paths(settings, [mini_corpus], store=store, embedder=embedder)
+    assert embedder.misses == report.chunks
