@@ -188,6 +188,47 @@ def calibrate(rows: Sequence[dict], grid: Sequence[float], folds: int = 5) -> di
             "split_threshold": t_split, "split_tuned": scores(tune, t_split), "held_apart": scores(held, t_split)}
 
 
+def auc(positives: Sequence[float], negatives: Sequence[float]) -> float:
+    """Area under the ROC curve: the chance that a random positive scores above a random negative
+    (ties count half; the Mann-Whitney U statistic over ``len(p) * len(n)``).
+
+    >>> auc([3, 2], [1, 2])
+    0.875
+    """
+    if not positives or not negatives:
+        raise ValueError("auc needs at least one positive and one negative")
+    wins = sum((p > n) + 0.5 * (p == n) for p in positives for n in negatives)
+    return wins / (len(positives) * len(negatives))
+
+
+def signals(records: Sequence[Record], answerer) -> dict[str, dict[str, float]]:
+    """How well each candidate refusal signal tells an answerable question from its counterfactual.
+
+    Per signal: ``auc`` (answerable vs counterfactual) and its mean on each set. Signals: the
+    answer's ``evidence``; the cited passage's dense cosine (``dense_cited``), lexical score
+    (``sparse_cited``) and rank (``rank_cited``); the best dense cosine of the top 3 (``dense_top3``).
+    """
+    rows = []
+    for r in records:
+        a = answerer.answer(r.question, r.hits, r.history)
+        cited = {c.doc_id for c in a.citations}
+        first = next((h for h in r.hits if h.chunk.doc_id in cited), None)
+        top = [h.dense_score for h in r.hits[:3] if h.dense_score is not None]
+        rows.append({"set": r.set, "answerable": r.answerable, "evidence": a.evidence,
+                     "dense_cited": first.dense_score if first and first.dense_score is not None else 0.0,
+                     "sparse_cited": (first.sparse_score or 0.0) if first else 0.0,
+                     "rank_cited": first.rank if first else len(r.hits) + 1,
+                     "dense_top3": max(top, default=0.0)})
+    out = {}
+    for name in ("evidence", "dense_cited", "dense_top3", "sparse_cited", "rank_cited"):
+        pos = [r[name] for r in rows if r["set"] == "dataset" and r["answerable"]]
+        neg = [r[name] for r in rows if r["set"] == "counterfactual"]
+        oos = [r[name] for r in rows if r["set"] == "out_of_subject"]
+        out[name] = {"auc": round(auc(pos, neg), 3), "answerable": _mean(pos), "counterfactual": _mean(neg),
+                     "out_of_subject": _mean(oos)}
+    return out
+
+
 def _scores_each(rows: Sequence[dict]) -> dict:
     # each row carries the threshold chosen without it; score a row at its own threshold
     marked = [dict(r, evidence=r["evidence"] if r["evidence"] >= r["_t"] else -1.0) for r in rows]
@@ -205,6 +246,8 @@ def main(argv: list[str] | None = None) -> int:
     k = sub.add_parser("calibrate", help="replay the answerer over collected hits, choose the refusal threshold")
     k.add_argument("pickles", nargs="+")
     k.add_argument("--out", required=True)
+    g = sub.add_parser("signals", help="AUC of each candidate refusal signal, answerable vs counterfactual")
+    g.add_argument("pickles", nargs="+")
     args = parser.parse_args(argv)
     settings = rag.Settings.from_env()
     if args.command == "collect":
@@ -217,6 +260,9 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     records = [r if isinstance(r, Record) else Record(**r) for p in args.pickles for r in load(p)]
     answerer = rag.ExtractiveAnswerer(max_sentences=settings.answer_sentences, refusal_threshold=-1.0)
+    if args.command == "signals":
+        print(json.dumps(signals(records, answerer), indent=2))
+        return 0
     rows = replay(records, answerer)
     grid = [round(0.02 * i, 2) for i in range(0, 51)]
     result = calibrate(rows, grid)

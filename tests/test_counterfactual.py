@@ -1,4 +1,8 @@
-from evals.counterfactual import OUT_OF_SUBJECT, calibrate, choose, collect, replay, scores, without
+import dataclasses
+
+import pytest
+
+from evals.counterfactual import OUT_OF_SUBJECT, auc, calibrate, choose, collect, replay, scores, signals, without
 from evals.dataset import Example
 from rag.answer import ExtractiveAnswerer
 from rag.types import Chunk, Hit
@@ -43,3 +47,20 @@ def test_the_threshold_is_chosen_within_the_false_refusal_bound_and_reported_on_
 
 def test_there_are_at_least_fifty_out_of_subject_questions():
     assert len(set(OUT_OF_SUBJECT)) >= 50
+
+
+def test_auc_counts_ties_half_and_needs_both_classes():
+    assert auc([0.9, 0.8], [0.1, 0.2]) == 1.0 and auc([0.1], [0.9]) == 0.0 and auc([0.5], [0.5]) == 0.5
+    with pytest.raises(ValueError):
+        auc([], [0.1])
+
+
+def test_signals_separate_the_answerable_question_from_its_counterfactual():
+    """The gold passage is close to the question by both legs; what is left without it is not."""
+    gold, other = (dataclasses.replace(GOLD, dense_score=0.93, sparse_score=30.0),
+                   dataclasses.replace(OTHER, dense_score=0.81, sparse_score=4.0))
+    records = collect(lambda q, h: [gold, other], [EXAMPLE], out_of_subject=["Giá vàng hôm nay bao nhiêu?"])
+    found = signals(records, ExtractiveAnswerer(refusal_threshold=-1.0))
+    assert found["dense_top3"]["answerable"] == 0.93 and found["dense_top3"]["counterfactual"] == 0.81
+    assert found["dense_top3"]["auc"] == 1.0 and found["sparse_cited"]["answerable"] == 30.0
+    assert set(found) == {"evidence", "dense_cited", "dense_top3", "sparse_cited", "rank_cited"}
