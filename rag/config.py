@@ -58,7 +58,7 @@ class Settings:
     retrieval_mode: str = field(default="hybrid", metadata={"help": "hybrid (dense + lexical, fused), dense or lexical."})
     top_k: int = field(default=10, metadata={"help": "Chunks returned by retrieval."})
     candidates: int = field(default=50, metadata={"help": "Candidates per retrieval leg before fusion."})
-    reranker: str = field(default="", metadata={"help": "A second stage as module:attribute (rag/rerank.py): rag.rerank:SentenceRescorer (ships; ~1 s a question on 2 CPU cores) or a reranker of your own; empty = none."})
+    reranker: str = field(default="", metadata={"help": "A second stage as module:attribute (rag/rerank.py): rag.rerank:SentenceRescorer (ships; ingest then takes ~1.9x as long) or a reranker of your own; empty = none."})
     rerank_depth: int = field(default=20, metadata={"help": "Passages the reranker re-orders before the top k are kept."})
     answer_sentences: int = field(default=2, metadata={"help": "Most sentences quoted in an extractive answer."})
     refusal_threshold: float = field(default=0.28, metadata={"help": "Evidence score under which the answer is a refusal (calibrated by cross-validation, EVALS.md 'Answers')."})
