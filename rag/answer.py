@@ -100,6 +100,13 @@ _SCOPE_FILLER = {"cua", "theo", "trong", "ve", "den", "toi", "la", "gi", "thi", 
                  "the", "cap", "nam"}
 
 
+def _under_type_name(s: _Scored) -> bool:
+    """True when the line above the sentence is a document type in capitals ("KẾ HOẠCH", "BÁO CÁO"):
+    the sentence is the document's trích yếu (NĐ 30/2020, Phụ lục I, ô 5a)."""
+    above = s.hit.chunk.text[: s.start].rstrip().rsplit("\n", 1)[-1].strip()
+    return bool(above) and above.isupper() and strip_accents(above).lower() in DOC_TYPES
+
+
 def names_document(q, chunk) -> bool:
     """True when ``chunk`` belongs to the document a scope question names (:attr:`Query.asks_scope`).
 
@@ -207,8 +214,10 @@ class ExtractiveAnswerer:
                 # a document without articles (a Kế hoạch, a Báo cáo): its opening passage says it
                 scope = [s for s in own if s.hit.chunk.chunk_index == 0 and s.hit.rank == 1
                          and len(s.text.split()) >= 8]  # a statement, not a header line ("Số 15-KH/BDVTU")
-                # the opening statement, as NĐ 30/2020 (Phụ lục I) has administrative texts begin
-                scope = [s for s in scope if _OPENING.match(s.text)] or scope
+                # the opening statement, as NĐ 30/2020 (Phụ lục I) has administrative texts begin; else
+                # the trích yếu, the line under the type name ("BÁO CÁO\nSơ kết công tác dân vận …")
+                scope = ([s for s in scope if _OPENING.match(s.text)] or [s for s in scope if _under_type_name(s)]
+                         or scope)
             if not scope:
                 return refusal(question, hits, 0.0)
             fitting, evidence = scope, 1.0

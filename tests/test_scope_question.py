@@ -59,7 +59,13 @@ PLAN = {"doc_id": "s:kh-15", "title": "Kế hoạch công tác dân vận năm 2
                 "I. MỤC ĐÍCH, YÊU CẦU\n1. Nâng cao chất lượng công tác dân vận của hệ thống chính trị ở cơ sở.\n"
                 "II. NHIỆM VỤ TRỌNG TÂM\n1. Tham mưu sơ kết 3 năm thực hiện Luật Thực hiện dân chủ ở cơ sở.\n"
                 "2. Nhân rộng các mô hình Dân vận khéo ở thôn, tổ dân phố."}
-DOCS.append(PLAN)
+REPORT = {"doc_id": "s:bc-42", "title": "Báo cáo sơ kết công tác dân vận", "number": "42-BC/BDVTU",
+          "type": "Báo cáo", "issuer": "Ban Dân vận Tỉnh ủy", "date": "25/06/2026",
+          "text": "Văn bản này được gửi tới các chi bộ trực thuộc để nghiên cứu và thực hiện nghiêm túc.\n"
+                  "TỈNH ỦY THỬ NGHIỆM\nBAN DÂN VẬN\nSố 42-BC/BDVTU\nBÁO CÁO\nSơ kết công tác dân vận 6 tháng đầu năm, "
+                  "phương hướng nhiệm vụ 6 tháng cuối năm 2026\nI. KẾT QUẢ\n"
+                  "1. Toàn tỉnh có 326 mô hình Dân vận khéo được đăng ký, tăng 41 mô hình so với cùng kỳ."}
+DOCS.extend([PLAN, REPORT])
 
 
 @pytest.fixture
@@ -137,3 +143,10 @@ def test_a_document_without_articles_answers_with_its_opening_statement(pipe, qu
     assert [c.doc_id for c in answer.citations] == ["s:kh-15"]
     assert "xây dựng Kế hoạch công tác dân vận năm 2026 như sau" in answer.text
     assert "Số 15-KH/BDVTU" not in answer.citations[0].quote  # not the header block
+
+
+def test_without_an_opening_statement_the_trich_yeu_answers(pipe):
+    """A Báo cáo opens with no "Thực hiện …/Căn cứ …": the line under its type name says what it is."""
+    answer = pipe.ask("Báo cáo 42-BC/BDVTU nói về gì?")
+    assert not answer.refused and [c.doc_id for c in answer.citations] == ["s:bc-42"]
+    assert answer.citations[0].quote.startswith("Sơ kết công tác dân vận 6 tháng đầu năm")
