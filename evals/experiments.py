@@ -1,4 +1,6 @@
-"""Retrieval experiments that were measured and not kept (EVALS.md, "Second stages tried").
+"""Second stages for retrieval, measured by cross-validation (EVALS.md, "Second stages tried").
+
+One was kept, opt-in: the sentence re-scoring ships as ``rag.rerank:SentenceRescorer``.
 
 Each runs against an eval collection that ``python -m evals run`` has built (the same cached
 ``eval_<hash>`` collection), never changes the default pipeline, and prints its figures:

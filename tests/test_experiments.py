@@ -1,4 +1,4 @@
-"""The measured-and-not-kept experiments stay runnable (evals/experiments.py, EVALS.md)."""
+"""The second-stage experiments stay runnable (evals/experiments.py, EVALS.md)."""
 
 from __future__ import annotations
 
