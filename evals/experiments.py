@@ -39,7 +39,7 @@ from evals.dataset import load_dataset
 from evals.metrics import rank_documents, reciprocal_rank, success_at_k
 from evals.runner import collection_name, run_eval
 from ingest import index_text
-from rag import normalize, sentences
+from rag import normalize, passage_sentences, sentences
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data" / "corpus"
 
@@ -68,9 +68,8 @@ def rescore(settings, dataset, corpus, depth=20, folds=5) -> None:
         for h in hits:
             f = {"doc": h.chunk.doc_id, "rank": h.rank, "score": h.score, "smax": None, "title": None}
             if h.rank <= depth:
-                sents = [h.chunk.text[a:b] for a, b in sentences(h.chunk.text)]
-                sents = [s for s in sents if len(s.split()) >= 3] or [h.chunk.text]
-                f["smax"] = float((np.array(emb.embed_passages(sents)) @ qv).max())
+                said = passage_sentences(h.chunk.text)  # what SentenceRescorer compares
+                f["smax"] = float((np.array(emb.embed_passages(said)) @ qv).max())
                 f["title"] = float(np.array(emb.embed_passages([f"{h.chunk.title} {h.chunk.path or h.chunk.section}"])[0]) @ qv)
             feats.append(f)
         rows.append((ex.qid, frozenset(ex.gold_doc_ids), feats))

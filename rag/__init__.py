@@ -16,7 +16,7 @@ from rag.embed import Embedder, load_embedder
 from rag.errors import CollectionMismatchError, DanvanError, InputError
 from rag.pipeline import Pipeline
 from rag.store import EdgeStore, QdrantStore, Store, StoreBusyError, open_store
-from rag.text import clean, normalize, sentences, strip_accents, syllables
+from rag.text import clean, normalize, passage_sentences, sentences, strip_accents, syllables
 from rag.types import (
     Answer,
     Chunk,
@@ -59,6 +59,7 @@ __all__ = [
     "load_embedder",
     "normalize",
     "open_store",
+    "passage_sentences",
     "point_id",
     "sentences",
     "strip_accents",

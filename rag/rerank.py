@@ -3,7 +3,7 @@
 No reranking model ships offline (nothing comes from model hubs here). One second stage ships that
 needs none: :class:`SentenceRescorer` re-scores the top passages by their best-matching sentence
 with the pipeline's own embedder (``DANVAN_RERANKER=rag.rerank:SentenceRescorer``); it is off by
-default because it embeds ~100 sentences a question (about 1.3 s on 2 CPU cores, EVALS.md).
+default because ingest then also embeds every sentence (×1.85 the ingest time on civic, EVALS.md).
 A user who has a reranker (a cross-encoder, a service) plugs it in with two settings::
 
     DANVAN_RERANKER=my_package.rerankers:CrossEncoderReranker   # module:attribute
@@ -105,8 +105,8 @@ class SentenceRescorer:
     ``weight`` 0.5 was chosen by 5-fold cross-validation on civic_dev and on alqac_dev (4 of 5 and
     5 of 5 folds picked it); measured in EVALS.md, "Second stages tried". Sentence vectors go
     through the embedder's cache, so a passage seen before costs nothing; with this reranker set,
-    ingest embeds every passage's sentences into that cache beforehand (about twice the ingest
-    time), so questions stay as fast as without it.
+    ingest embeds every passage's sentences into that cache beforehand (×1.85 the ingest time on
+    civic), so questions stay as fast as without it.
 
     Raises:
         SettingsError: built without an embedder (it needs the pipeline's: load it through
