@@ -18,10 +18,10 @@ from dataclasses import dataclass
 
 from rag import cite, inforce
 from rag.config import DEFAULT_EMBED_MODEL
-from rag.evidence import Terms, counted, holds_counted, holds_kind, key_terms, question_kind
+from rag.evidence import Terms, holds_counted, holds_kind, key_terms
 from rag.guard import is_instruction, without_instructions
-from rag.query import DOC_TYPES, parse
-from rag.text import HEADING, has_diacritics, normalize, sentences, strip_accents, syllables
+from rag.query import DOC_TYPES, Query, as_query
+from rag.text import HEADING, normalize, sentences, strip_accents, syllables
 from rag.types import Answer, Citation, Hit, Turn
 
 REFUSAL_TEXT = "Không tìm thấy thông tin này trong tài liệu đã nạp."
@@ -58,34 +58,15 @@ def _key(word: str, accented: bool) -> str:
 
 
 _YEAR = re.compile(r"(?:19[4-9]\d|20\d\d)")
-_CLAUSE_WORDS = {"điều", "khoản", "điểm", "dieu", "khoan", "diem"}
 
 
-def specific_terms(question: str) -> set[str]:
-    """Document numbers and years a question names: evidence must mention them.
-
-    Article numbers are left out (compiled units renumber articles).
-
-    >>> sorted(specific_terms("Nghị quyết 25-NQ/TW năm 2013, Điều 2020 và 250 hộ"))
-    ['2013', '25-nq/tw']
-    """
-    words = syllables(question)
-    found = set()
-    for i, word in enumerate(words):
-        after_clause = i > 0 and words[i - 1] in _CLAUSE_WORDS
-        if any(c.isdigit() for c in word) and any(c in "/-" for c in word):
-            found.add(word)
-        elif _YEAR.fullmatch(word) and not after_clause:
-            found.add(word)
-    return found
-
-
-def missing_specifics(question: str, hits: Sequence[Hit]) -> set[str]:
-    """The document numbers and years of the question that none of ``hits`` mentions."""
-    wanted = specific_terms(question)
+def missing_specifics(question: str | Query, hits: Sequence[Hit]) -> set[str]:
+    """The document numbers and years of the question (:attr:`Query.specifics`) that none of ``hits`` mentions."""
+    q = as_query(question)
+    wanted = q.specifics
     if not wanted:
         return set()
-    accented = has_diacritics(question)
+    accented = q.compares_accents
     seen: set[str] = set()
     for hit in hits:
         c = hit.chunk
@@ -183,32 +164,36 @@ class ExtractiveAnswerer:
         self.type_penalty = type_penalty  # score factor of a sentence that lacks the wanted number/date
         self.must_match = must_match  # named numbers/years must appear in one of this many top passages
 
-    def answer(self, question: str, hits: Sequence[Hit], history: Sequence[Turn] = ()) -> Answer:
-        if missing_specifics(question, hits[: self.must_match]):
+    def answer(self, question: str | Query, hits: Sequence[Hit], history: Sequence[Turn] = ()) -> Answer:
+        """The answer to ``question`` from ``hits`` (best first), or the refusal.
+
+        ``question`` is best the pipeline's :class:`~rag.query.Query` (diacritics restored, partial
+        numbers resolved); a string is parsed here. The answer's ``question`` is the text as typed.
+        """
+        q = as_query(question, history)
+        if missing_specifics(q, hits[: self.must_match]):
             # "Nghị quyết 25-NQ/TW" is not "Nghị quyết 26-NQ/TW": do not answer from the wrong one
-            return refusal(question, hits, 0.0)
-        asked = parse(question)
+            return refusal(q.question, hits, 0.0)
         # A question naming a số hiệu the passages hold is about that document, however far its
         # wording is from theirs ("Nội dung chính của Kế hoạch 15-KH/BDVTU là gì?").
-        if self.min_dense_similarity > 0 and not asked.numbers and off_subject(hits, self.min_dense_similarity):
-            return refusal(question, hits, 0.0)  # "Giá vàng hôm nay?" against a corpus of regulations
+        if self.min_dense_similarity > 0 and not q.numbers and off_subject(hits, self.min_dense_similarity):
+            return refusal(q.question, hits, 0.0)  # "Giá vàng hôm nay?" against a corpus of regulations
         found = inforce.changes(hits[: self.pool])
         # A replaced or repealed text answers only when nothing current does as well.
-        terms, scored = self._score_all(question, hits)
+        terms, scored = self._score_all(q, hits)
         scored = [dataclasses.replace(s, score=s.score * 0.5) if s.hit.chunk.doc_id in found else s for s in scored]
-        kind = question_kind(question)
+        kind = q.kind
         # A number or a date the question asks for must be in the quote itself.
-        counts = counted(question)
-        fitting = [s for s in scored if holds_kind(kind, s.text) and holds_counted(counts, s.text)]
-        named = named_article(question)
+        fitting = [s for s in scored if holds_kind(kind, s.text) and holds_counted(q.counts, s.text)]
+        named = q.article
         if named:  # "Điều 6 ... quy định gì?": the sentences of that article answer, when retrieved
             fitting = [s for s in fitting if article_of(s.hit.chunk, s.start) == named] or fitting
         evidence = max((s.coverage for s in fitting), default=0.0)
-        if asked.asks_scope and not named:
+        if q.asks_scope and not named:
             # "Nghị định 59/2023 quy định về vấn đề gì?": the Điều 1 (Phạm vi điều chỉnh) of that very
             # document answers; its words are not the question's, so coverage cannot judge it.
             named = "1"
-            own = [s for s in scored if names_document(asked, s.hit.chunk)]
+            own = [s for s in scored if names_document(q, s.hit.chunk)]
             scope = [s for s in own if article_of(s.hit.chunk, s.start) == "1"]
             if not scope and not any(article_of(s.hit.chunk, s.start) for s in own):
                 # a document without articles (a Kế hoạch, a Báo cáo): its opening passage says it
@@ -219,13 +204,13 @@ class ExtractiveAnswerer:
                 scope = ([s for s in scope if _OPENING.match(s.text)] or [s for s in scope if _under_type_name(s)]
                          or scope)
             if not scope:
-                return refusal(question, hits, 0.0)
+                return refusal(q.question, hits, 0.0)
             fitting, evidence = scope, 1.0
-        scope_answer = asked.asks_scope and named == "1"
+        scope_answer = q.asks_scope and named == "1"
         if scope_answer and not any(article_of(s.hit.chunk, s.start) == "1" for s in fitting):
             named = ""  # the opening passage of a document without articles: no article to stay in
         if not fitting or evidence < self.refusal_threshold:
-            return refusal(question, hits, evidence)
+            return refusal(q.question, hits, evidence)
         best = max(fitting, key=lambda s: s.score)
         chosen = [best]
         for candidate in sorted(scored, key=lambda s: -s.score):
@@ -251,23 +236,22 @@ class ExtractiveAnswerer:
                   if not any(c.hit is s.hit and c.start <= s.start and s.end <= c.end for c in chosen[:i])]
         if not listing:
             chosen = [narrowed(s, fitting) for s in chosen]
-        answer = cite.verify(self._compose(question, hits, chosen, evidence))
+        answer = cite.verify(self._compose(q.question, hits, chosen, evidence))
         said = inforce.note(chosen[0].hit.chunk, found, short_label)
         return dataclasses.replace(answer, text=f"{answer.text}\n{said}") if said and not answer.refused else answer
 
     # -- scoring -------------------------------------------------------------
 
-    def _score_all(self, question: str, hits: Sequence[Hit]) -> tuple[Terms, list[_Scored]]:
+    def _score_all(self, q: Query, hits: Sequence[Hit]) -> tuple[Terms, list[_Scored]]:
         """The question's key terms, and every quotable sentence of the top passages with its coverage and score."""
         pool = [h.chunk.title + "\n" + h.chunk.section + "\n" + without_instructions(h.chunk.text)
                 for h in hits[: max(self.pool, self.passages)]]
-        terms = key_terms(question, pool)
+        terms = key_terms(q.evidence_text, pool)
         if not terms.units:
             return terms, []
-        kind = question_kind(question)
         out = []
         for hit in hits[: self.passages]:
-            out.extend(self._score_passage(terms, kind, hit))
+            out.extend(self._score_passage(terms, q.kind, hit))
         return terms, out
 
     def _score_passage(self, terms: Terms, kind: str, hit: Hit) -> list[_Scored]:
@@ -321,18 +305,7 @@ class ExtractiveAnswerer:
                       tuple(hits), False, round(min(evidence, 1.0), 4))
 
 
-_NAMED_ARTICLE = re.compile(r"\b(?:điều|dieu)\s+(\d+[a-zđ]?)\b")
 _PLACE_ARTICLE = re.compile(r"Điều\s+([\w.]+)")
-
-
-def named_article(question: str) -> str:
-    """The article number a question names ("Điều 6 ... quy định gì?" -> "6"), or "".
-
-    >>> named_article("Điều 6 của Quy chế quy định gì?"), named_article("Xã công khai mấy ngày?")
-    ('6', '')
-    """
-    m = _NAMED_ARTICLE.search(normalize(question).lower())
-    return m.group(1) if m else ""
 
 
 def article_of(chunk, offset: int) -> str:

@@ -31,6 +31,7 @@ import httpx
 
 from rag import cite
 from rag.guard import redact, without_instructions
+from rag.query import Query, as_query
 from rag.text import sentences, syllables
 from rag.types import Answer, Citation, Delta, Final, Hit, Turn
 
@@ -84,7 +85,7 @@ class LLMAnswerer:
 
     # -- public --------------------------------------------------------------
 
-    def answer(self, question: str, hits: Sequence[Hit], history: Sequence[Turn] = ()) -> Answer:
+    def answer(self, question: str | Query, hits: Sequence[Hit], history: Sequence[Turn] = ()) -> Answer:
         """The final answer (the stream, consumed)."""
         final = None
         for event in self.stream(question, hits, history):
@@ -93,23 +94,28 @@ class LLMAnswerer:
         assert final is not None
         return final
 
-    def stream(self, question: str, hits: Sequence[Hit], history: Sequence[Turn] = ()) -> Iterator[Delta | Final]:
-        """``Delta`` pieces as the model writes them, then ``Final`` with the verified answer."""
-        extractive = self.fallback.answer(question, hits, history)
+    def stream(self, question: str | Query, hits: Sequence[Hit], history: Sequence[Turn] = ()) -> Iterator[Delta | Final]:
+        """``Delta`` pieces as the model writes them, then ``Final`` with the verified answer.
+
+        ``question``: the pipeline's :class:`~rag.query.Query` or a string (parsed here). The model
+        reads its canonical text (dates as dd/mm/yyyy, partial numbers resolved), accents as typed.
+        """
+        q = as_query(question, history)
+        extractive = self.fallback.answer(q, hits, history)
         if extractive.refused:
             yield Final(extractive)
             return
         sources = list(hits[: self.passages])
         pieces: list[str] = []
         try:
-            for piece in self._complete(prompt_messages(question, sources, history)):
+            for piece in self._complete(prompt_messages(q.canonical, sources, history)):
                 pieces.append(piece)
                 yield Delta(piece)
         except (httpx.HTTPError, LLMError, ValueError) as exc:
             log.warning("LLM endpoint %s failed (%s); using the extractive answer", self.url, type(exc).__name__)
             yield Final(extractive)
             return
-        yield Final(verify_generated(question, "".join(pieces), sources, extractive))
+        yield Final(verify_generated(q.question, "".join(pieces), sources, extractive))
 
     # -- transport -----------------------------------------------------------
 

@@ -19,7 +19,7 @@ from rag.embed import Embedder, load_embedder
 from rag.query import Article, Query, parse, points_back, retrieval_context
 from rag.rerank import load_reranker, rerank
 from rag.store import QdrantStore, collection_stamp, open_store
-from rag.text import normalize, strip_accents
+from rag.text import normalize
 from rag.types import Answer, Delta, Final, Hit, Retrieved, SearchFilter, Turn
 
 log = logging.getLogger(__name__)
@@ -198,25 +198,20 @@ class Pipeline:
         q = self.query(question, history)
         hits = self.retrieve(q, history, k, filter)
         yield Retrieved(tuple(hits))
-        # The answerer checks the numbers and dates a question names literally against the
-        # evidence; it reads them in canonical form (05/03/2026, the full số hiệu).
-        asked = q.canonical
-        if q.typed_partly:  # "Ủy ban nhân dân xã tra loi kien nghi...": evidence compared unaccented
-            asked = strip_accents(asked)
+        # The answerer reads the same Query: numbers and dates in canonical form (05/03/2026, the
+        # full số hiệu), the kind of answer asked, the accents as typed.
         stream = getattr(self.answerer, "stream", None)  # an LLM answerer streams its pieces
         answer = None
         if stream is None:
-            answer = self.answerer.answer(asked, hits, history)
+            answer = self.answerer.answer(q, hits, history)
         else:
-            for event in stream(asked, hits, history):
+            for event in stream(q, hits, history):
                 if isinstance(event, Final):
                     answer = event.answer
                 else:
                     yield event
             if answer is None:  # pragma: no cover - every answerer ends with a Final
                 raise AssertionError(f"{type(self.answerer).__name__}.stream ended without a Final event")
-        if asked != question:
-            answer = dataclasses.replace(answer, question=question)
         log.info("answered %r: refused=%s evidence=%.3f", question[:80], answer.refused, answer.evidence)
         yield Final(answer)
 

@@ -20,6 +20,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
+from rag.evidence import counted, question_kind
 from rag.text import has_diacritics, normalize, strip_accents, syllables
 from rag.types import Turn
 
@@ -140,7 +141,12 @@ class Query:
     (filled by the pipeline's restorer; equal to ``text`` when nothing was missing).
     ``resolved`` maps a partial number's text to the full số hiệu it resolved to in
     the collection (filled by the pipeline). ``asks_scope`` is true for a question about
-    what a whole document covers ("Nghị định 59/2023 quy định về vấn đề gì?").
+    what a whole document covers ("Nghị định 59/2023 quy định về vấn đề gì?"). ``kind`` is the
+    kind of answer asked for (:func:`rag.evidence.question_kind`: ``number``, ``date``, ``who``,
+    ``list``, ``yesno``, ``how`` or ``""``) and ``counts`` what a "bao nhiêu X" question counts
+    (:func:`rag.evidence.counted`, unaccented syllables).
+
+    The answerer reads this value as the retriever built it (:func:`as_query` parses a bare string).
     """
 
     question: str
@@ -157,6 +163,8 @@ class Query:
     restored: str = ""
     resolved: tuple[tuple[str, str], ...] = field(default=())
     asks_scope: bool = False
+    kind: str = ""
+    counts: tuple[str, ...] = ()
 
     @property
     def has_diacritics(self) -> bool:
@@ -212,6 +220,37 @@ class Query:
         for short, full in self.resolved:
             out = re.sub(rf"(?<![\w/.-]){re.escape(short)}(?![\w/])", full, out)
         return out
+
+    @property
+    def evidence_text(self) -> str:
+        """What passages are compared with: :attr:`canonical`, unaccented when the question was
+        typed partly without diacritics ("Ủy ban nhân dân xã tra loi kien nghi ..." cannot be
+        compared accent by accent).
+
+        >>> parse("Kế hoạch ngày 5/3/2026?").evidence_text
+        'Kế hoạch ngày 05/03/2026?'
+        """
+        return strip_accents(self.canonical) if self.typed_partly else self.canonical
+
+    @property
+    def compares_accents(self) -> bool:
+        """True when :attr:`evidence_text` carries diacritics to compare (typed with them, fully)."""
+        return self.has_diacritics and not self.typed_partly
+
+    @property
+    def specifics(self) -> frozenset[str]:
+        """Document numbers and years the question names in :attr:`evidence_text` (lower-case
+        syllables, the number as resolved): evidence must mention them (:func:`specific_terms`)."""
+        return frozenset(specific_terms(self.evidence_text))
+
+    @property
+    def article(self) -> str:
+        """The number of the first article the question names ("Điều 6 ... quy định gì?" -> "6"), or "".
+
+        >>> parse("Điều 6 của Quy chế quy định gì?").article, parse("Xã công khai mấy ngày?").article
+        ('6', '')
+        """
+        return self.articles[0].dieu if self.articles else ""
 
     def with_(self, **changes) -> Query:
         """A copy with some fields replaced (the pipeline fills ``restored`` and ``resolved``)."""
@@ -341,9 +380,44 @@ def parse(question: str, history: Sequence[Turn] = ()) -> Query:
         doc_types=tuple(types),
         issuers=tuple(issuers),
         restored=text,
+        kind=question_kind(text),
+        counts=counted(text),
         asks_scope=(bool(_SCOPE.search(folded)) and not _OTHER_ASK.search(folded)
                     and bool(numbers or types or re.match(rf"(?:theo )?(?:{_TYPE_ALT})\b", folded))),
     )
+
+
+def as_query(question: str | Query, history: Sequence[Turn] = ()) -> Query:
+    """``question`` itself when it is a :class:`Query` (the pipeline's, restored and resolved), else
+    :func:`parse` of it: answerers take either.
+
+    >>> as_query("Xã công khai mấy ngày?").kind, as_query(parse("Ai chủ trì?")).kind
+    ('date', 'who')
+    """
+    return question if isinstance(question, Query) else parse(question, history)
+
+
+_YEAR_WORD = re.compile(r"(?:19[4-9]\d|20\d\d)")
+_CLAUSE_WORDS = {"điều", "khoản", "điểm", "dieu", "khoan", "diem"}
+
+
+def specific_terms(question: str) -> set[str]:
+    """Document numbers and years a question names: evidence must mention them.
+
+    Article numbers are left out (compiled units renumber articles).
+
+    >>> sorted(specific_terms("Nghị quyết 25-NQ/TW năm 2013, Điều 2020 và 250 hộ"))
+    ['2013', '25-nq/tw']
+    """
+    words = syllables(question)
+    found = set()
+    for i, word in enumerate(words):
+        after_clause = i > 0 and words[i - 1] in _CLAUSE_WORDS
+        if any(c.isdigit() for c in word) and any(c in "/-" for c in word):
+            found.add(word)
+        elif _YEAR_WORD.fullmatch(word) and not after_clause:
+            found.add(word)
+    return found
 
 
 def normalize_date(text: str) -> str:

@@ -179,3 +179,21 @@ def test_the_pipeline_streams_the_llm_pieces_before_the_checked_answer(server, s
     final = events[-1].answer
     assert not final.refused and "05 ngày làm việc" in final.text
     assert [c.doc_id for c in final.citations] == ["test:cong-khai"]
+
+
+def test_the_model_reads_the_question_as_typed_with_its_dates_in_canonical_form(server, settings, store, embedder,
+                                                                                   mini_corpus):
+    # Typed partly without diacritics: the extractive check compares it unaccented, but the model
+    # reads the accents the officer did type, and the date as dd/mm/yyyy.
+    import ingest
+    import rag
+
+    ingest.ingest_paths(settings, [mini_corpus], store=store, embedder=embedder)
+    Scripted.replies = [("sse", ["Ủy ban nhân dân xã công khai chậm nhất 05 ngày làm việc [1]."])]
+    pipe = rag.Pipeline(settings.replace(llm_base_url=server, llm_model="scripted"), store=store, embedder=embedder)
+    question = "Ủy ban nhân dân xã cong khai thong tin cham nhat may ngay theo quy chế ngày 5/1/2026?"
+    assert pipe.query(question).typed_partly
+    final = pipe.ask(question)
+    assert not final.refused and final.question == question
+    asked = Scripted.requests[0]["body"]["messages"][-1]["content"].rsplit("Câu hỏi: ", 1)[1]
+    assert asked == "Ủy ban nhân dân xã cong khai thong tin cham nhat may ngay theo quy chế ngày 05/01/2026?"

@@ -96,3 +96,29 @@ def test_a_reranker_that_cannot_be_loaded_is_named_with_the_fix(settings, store,
     ingest.ingest_paths(settings, [mini_corpus], store=store, embedder=embedder)
     with pytest.raises(rag.SettingsError, match=message):
         rag.Pipeline(settings.replace(reranker=spec), store=store, embedder=embedder)
+
+
+def test_the_answerer_reads_the_pipelines_query_not_the_text_again(settings, store, embedder, mini_corpus):
+    # One Query per question (issue 7): the answerer gets the value the retriever used, restored
+    # diacritics and canonical dates included, and answers the question as the officer typed it.
+    from rag.query import Query
+
+    ingest.ingest_paths(settings, [mini_corpus], store=store, embedder=embedder)
+
+    class Recording(rag.ExtractiveAnswerer):
+        received: list = []
+
+        def answer(self, question, hits, history=()):
+            Recording.received.append(question)
+            return super().answer(question, hits, history)
+
+    pipe = rag.Pipeline(settings, store=store, embedder=embedder, answerer=Recording())
+    question = "uy ban nhan dan xa cong khai thong tin cham nhat may ngay"
+    answer = pipe.ask(question)
+    (q,) = Recording.received
+    assert isinstance(q, Query) and q == pipe.query(question)
+    assert q.unaccented and q.restored != q.text and q.kind == "date"
+    assert answer.question == question and not answer.refused and "05 ngày làm việc" in answer.text
+    # a bare string still works, parsed by the answerer itself, with the same result
+    again = rag.ExtractiveAnswerer().answer(question, answer.hits)
+    assert (again.text, again.refused) == (answer.text, answer.refused)
