@@ -191,11 +191,13 @@ class Pipeline:
     def _typed(self, q: Query) -> tuple[bool, ...]:
         return q.accented if self.typed_form == "syllable" else (q.has_diacritics,) * len(q.words)
 
-    def run(self, question: str, history: Sequence[Turn] = (), k: int | None = None,
+    def run(self, question: str | Query, history: Sequence[Turn] = (), k: int | None = None,
             filter: SearchFilter | None = None) -> Iterator[Retrieved | Delta | Final]:
         """Yield ``Retrieved`` when the passages are known, ``Delta`` pieces while an LLM answerer
-        writes (none for the extractive one), then ``Final`` with the checked answer."""
-        q = self.query(question, history)
+        writes (none for the extractive one), then ``Final`` with the checked answer.
+
+        ``question`` is the text or its :meth:`query` (the app parses once to show how it read it)."""
+        q = question if isinstance(question, Query) else self.query(question, history)
         hits = self.retrieve(q, history, k, filter)
         yield Retrieved(tuple(hits))
         # The answerer reads the same Query: numbers and dates in canonical form (05/03/2026, the
@@ -212,10 +214,10 @@ class Pipeline:
                     yield event
             if answer is None:  # pragma: no cover - every answerer ends with a Final
                 raise AssertionError(f"{type(self.answerer).__name__}.stream ended without a Final event")
-        log.info("answered %r: refused=%s evidence=%.3f", question[:80], answer.refused, answer.evidence)
+        log.info("answered %r: refused=%s evidence=%.3f", q.question[:80], answer.refused, answer.evidence)
         yield Final(answer)
 
-    def ask(self, question: str, history: Sequence[Turn] = (), k: int | None = None,
+    def ask(self, question: str | Query, history: Sequence[Turn] = (), k: int | None = None,
             filter: SearchFilter | None = None) -> Answer:
         """The final answer to a question.
 

@@ -478,3 +478,20 @@ def test_the_understood_question_shows_restored_diacritics_only_where_none_were_
     partly = "Ủy ban nhân dân xã tra loi kien nghi trong bao nhieu ngay?"
     restored = "Ủy ban nhân dân xã trả lời kiến nghị trong bao nhiêu ngày?"
     assert understood_question(_Reads(restored), partly, []) == restored
+
+
+def test_a_chat_turn_parses_the_question_once(settings, store, embedder, mini_corpus, monkeypatch):
+    # The app shows how it read the question and hands that same Query to the pipeline.
+    import rag.pipeline
+
+    ingest.ingest_paths(settings, [mini_corpus], store=store, embedder=embedder)
+    pipe = rag.Pipeline(settings, store=store, embedder=embedder)
+    calls = []
+    parse = rag.pipeline.parse
+    monkeypatch.setattr(rag.pipeline, "parse", lambda *a, **kw: calls.append(a[0]) or parse(*a, **kw))
+    question = "uy ban nhan dan xa cong khai thong tin cham nhat may ngay"
+    _, chat, sources, *_ = _last(app.respond(pipe, question, []))
+    assert calls == [question]
+    assert "05 ngày làm việc" in chat[-1]["content"]
+    shown = re.search(r"Đã hiểu câu hỏi là: ([^<]*)", sources).group(1)  # the restored reading, from that one parse
+    assert shown.startswith("ủy ban nhân dân xã công khai")

@@ -20,6 +20,7 @@ from typing import Any, Protocol
 import gradio as gr
 
 import rag
+from rag.query import Query
 from rag.types import SearchFilter
 from rag import export as exporter
 from rag.cite import source_of
@@ -90,14 +91,21 @@ def answers(conv: Sequence[dict] | None) -> list[rag.Answer]:
     return [ex["answer"] for ex in conv or [] if ex.get("answer") is not None]
 
 
-def understood_question(pipeline: Any, question: str, turns: Sequence[rag.Turn]) -> str:
-    """How the pipeline read the question (restored diacritics, a follow-up's context); "" when as typed."""
+def read_question(pipeline: Any, question: str, turns: Sequence[rag.Turn]) -> Any:
+    """The pipeline's :class:`~rag.query.Query` of the question (parsed once per turn, shown in the
+    sources and handed back to ``pipeline.run``); ``None`` when it has no ``query`` or it failed."""
     if not hasattr(pipeline, "query"):
-        return ""
+        return None
     try:
-        q = pipeline.query(question, turns)
+        return pipeline.query(question, turns)
     except Exception:  # only a courtesy line: never fail the answer for it
         log.warning("could not show the understood question", exc_info=True)
+        return None
+
+
+def understood(q: Any, question: str) -> str:
+    """How the pipeline read the question (restored diacritics, a follow-up's context); "" when as typed."""
+    if q is None:
         return ""
     # Restored diacritics are shown only for a question typed without them (wholly or partly): on a
     # typed one the restorer can only guess words the officer already wrote right ("hôm nay" -> "hôm này").
@@ -109,6 +117,11 @@ def understood_question(pipeline: Any, question: str, turns: Sequence[rag.Turn])
     if previous:
         shown = f"{shown or question.strip()} (nối tiếp câu hỏi: {previous})"
     return shown
+
+
+def understood_question(pipeline: Any, question: str, turns: Sequence[rag.Turn]) -> str:
+    """:func:`understood` of the pipeline's reading of ``question``."""
+    return understood(read_question(pipeline, question, turns), question)
 
 
 def search_filter(doc_types: Sequence[str] | None = None, issuers: Sequence[str] | None = None,
@@ -132,10 +145,12 @@ def respond(pipeline: ChatPipeline, message: str, conv: list[dict] | None,
     conv.append(ex)
     turn = len(conv) - 1
     yield conv, chat_messages(conv), f'<p class="muted">{SEARCHING.strip("_")}</p>', "", ""
-    ex["understood"] = understood_question(pipeline, question, turns)
+    q = read_question(pipeline, question, turns)
+    ex["understood"] = understood(q, question)
+    asked = q if isinstance(q, Query) else question  # the pipeline does not parse it a second time
     streamed, answered = "", False
     try:
-        events = pipeline.run(question, turns, filter=filter) if filter else pipeline.run(question, turns)
+        events = pipeline.run(asked, turns, filter=filter) if filter else pipeline.run(asked, turns)
         sources, cites = "", ""
         for event in events:
             if isinstance(event, rag.Retrieved):
