@@ -195,20 +195,28 @@ class ExtractiveAnswerer:
             named = "1"
             own = [s for s in scored if names_document(q, s.hit.chunk)]
             scope = [s for s in own if article_of(s.hit.chunk, s.start) == "1"]
-            if not scope and not any(article_of(s.hit.chunk, s.start) for s in own):
-                # a document without articles (a Kế hoạch, a Báo cáo): its opening passage says it
-                scope = [s for s in own if s.hit.chunk.chunk_index == 0 and s.hit.rank == 1
-                         and len(s.text.split()) >= 8]  # a statement, not a header line ("Số 15-KH/BDVTU")
-                # the opening statement, as NĐ 30/2020 (Phụ lục I) has administrative texts begin; else
-                # the trích yếu, the line under the type name ("BÁO CÁO\nSơ kết công tác dân vận …")
-                scope = ([s for s in scope if _OPENING.match(s.text)] or [s for s in scope if _under_type_name(s)]
-                         or scope)
+            if not scope:
+                opening = [s for s in own if s.hit.chunk.chunk_index == 0 and s.hit.rank == 1
+                           and len(s.text.split()) >= 8]  # a statement, not a header line ("Số 15-KH/BDVTU")
+                trich_yeu = [s for s in opening if _under_type_name(s)]
+                if not any(article_of(s.hit.chunk, s.start) for s in own):
+                    # a document without articles (a Kế hoạch, a Báo cáo): its opening passage says it,
+                    # the opening statement as NĐ 30/2020 (Phụ lục I) has administrative texts begin;
+                    # else the trích yếu, the line under the type name ("BÁO CÁO\nSơ kết công tác …")
+                    scope = [s for s in opening if _OPENING.match(s.text)] or trich_yeu or opening
+                else:
+                    # articles but no Điều 1 (an excerpt, an amending text): only the trích yếu says
+                    # what it covers ("THÔNG TƯ\nQuy định chế độ báo cáo …"); its "Căn cứ …" do not
+                    scope = trich_yeu
             if not scope:
                 return refusal(q.question, hits, 0.0)
             fitting, evidence = scope, 1.0
         scope_answer = q.asks_scope and named == "1"
         if scope_answer and not any(article_of(s.hit.chunk, s.start) == "1" for s in fitting):
             named = ""  # the opening passage of a document without articles: no article to stay in
+        # "Điều 3 của Quy chế quy định gì?": the whole article answers (all its khoản), cited at the
+        # Điều; "Khoản 2 Điều 4 quy định gì?" asks one khoản, answered like any other question.
+        whole_article = bool(q.asks_scope and named and not any(a.khoan or a.diem for a in q.articles))
         if not fitting or evidence < self.refusal_threshold:
             return refusal(q.question, hits, evidence)
         best = max(fitting, key=lambda s: s.score)
@@ -224,11 +232,12 @@ class ExtractiveAnswerer:
             in_named = not named or article_of(candidate.hit.chunk, candidate.start) == named
             if same_doc and in_named and not overlaps and adds and candidate.score >= 0.75 * best.score:
                 chosen.append(candidate)
-        if scope_answer and named == "1":  # what the document covers is the whole article, not one of its sentences
-            chosen = [article_opening(best, [s for s in fitting if s.hit is best.hit])]
+        whole_article = whole_article and article_of(best.hit.chunk, best.start) == named
+        if whole_article:  # what the document (or the named article) covers is the whole article
+            chosen = [article_opening(best, [s for s in fitting if s.hit is best.hit], named)]
         elif scope_answer:  # a document without articles: its opening statement alone
             chosen = chosen[:1]
-        listing = kind == "list" or scope_answer
+        listing = kind == "list" or scope_answer or whole_article
         chosen = [whole_list(s) if listing or s.text.endswith(":") else s for s in chosen]
         if listing and not chosen[0].text.rstrip().endswith((":", ";")) and "\n" not in chosen[0].text:
             chosen[0] = heading_list(chosen[0], terms)
@@ -383,16 +392,17 @@ def whole_list(s: _Scored) -> _Scored:
     return _Scored(s.hit, start, end, s.coverage, s.score, s.held)
 
 
-def article_opening(s: _Scored, same_chunk: Sequence[_Scored]) -> _Scored:
-    """The passage's quotable text from its first quotable sentence on, up to :data:`LIST_WORDS` words:
-    the quote for a question about a whole article (its Phạm vi điều chỉnh)."""
+def article_opening(s: _Scored, same_chunk: Sequence[_Scored], article: str = "") -> _Scored:
+    """The passage's quotable text from its first quotable sentence on, up to :data:`LIST_WORDS` words,
+    and within ``article`` (its number, "3") when given: the quote for a question about a whole
+    article (the Phạm vi điều chỉnh, or "Điều 3 quy định gì?")."""
     text = s.hit.chunk.text
     start = min((f.start for f in same_chunk), default=s.start)
     end = s.end
     for a, b in sentences(text):
         if a < start:
             continue
-        if len(text[start:b].split()) > LIST_WORDS:
+        if len(text[start:b].split()) > LIST_WORDS or (article and article_of(s.hit.chunk, a) != article):
             break
         end = max(end, b)
     return dataclasses.replace(s, start=start, end=end, pieces=())

@@ -140,7 +140,7 @@ class Pipeline:
             previous = parse(q.previous)
             lexical = sparse.combine(lexical, sparse.encode_words(previous.words, self._typed(previous), weight=0.5))
         dense_text = q.dense_text
-        if q.asks_scope:  # look for the article that states it, in the words such articles use
+        if q.asks_scope and not q.articles:  # look for the article that states it, in the words such articles use
             lexical = sparse.combine(lexical, sparse.encode_words(_SCOPE_WORDS, (True,) * len(_SCOPE_WORDS)))
             dense_text = f"{dense_text} {' '.join(_SCOPE_WORDS)}"
         mode = self.settings.retrieval_mode
@@ -168,7 +168,7 @@ class Pipeline:
                                   tuple(d for d in within.doc_ids if not filter.doc_ids or d in filter.doc_ids))
         extra = self.store.search(self.collection, filter=within, **search) if within.doc_ids else []
         ranked = _rank_by_reference(hits, extra, named, articles, limit)
-        if q.asks_scope and ranked and not _article_matches(ranked[0], (SCOPE_ARTICLE,)):
+        if q.asks_scope and not q.articles and ranked and not _article_matches(ranked[0], (SCOPE_ARTICLE,)):
             ranked = self._opening_first(ranked, named, search)
         return ranked
 

@@ -141,7 +141,8 @@ class Query:
     (filled by the pipeline's restorer; equal to ``text`` when nothing was missing).
     ``resolved`` maps a partial number's text to the full số hiệu it resolved to in
     the collection (filled by the pipeline). ``asks_scope`` is true for a question about
-    what a whole document covers ("Nghị định 59/2023 quy định về vấn đề gì?"). ``kind`` is the
+    what a whole document covers ("Nghị định 59/2023 quy định về vấn đề gì?") or a whole
+    article it names ("Điều 3 quy chế phối hợp có nội dung gì?", then ``articles`` holds it). ``kind`` is the
     kind of answer asked for (:func:`rag.evidence.question_kind`: ``number``, ``date``, ``who``,
     ``list``, ``yesno``, ``how`` or ``""``) and ``counts`` what a "bao nhiêu X" question counts
     (:func:`rag.evidence.counted`, unaccented syllables).
@@ -383,7 +384,7 @@ def parse(question: str, history: Sequence[Turn] = ()) -> Query:
         kind=question_kind(text),
         counts=counted(text),
         asks_scope=(bool(_SCOPE.search(folded)) and not _OTHER_ASK.search(folded)
-                    and bool(numbers or types or re.match(rf"(?:theo )?(?:{_TYPE_ALT})\b", folded))),
+                    and bool(numbers or types or articles or re.match(rf"(?:theo )?(?:{_TYPE_ALT})\b", folded))),
     )
 
 

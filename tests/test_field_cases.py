@@ -50,6 +50,9 @@ SIBLINGS: dict[str, list[tuple[str, dict]]] = {
          {"answer_contains_all": ["15 tháng 12"], "cite_doc": "thu:thong-tu-bao-cao-dan-chu"}),
         ("Thông tư số 09 năm 2025 của Bộ Nội vụ: báo cáo 6 tháng gửi trước ngày nào?",
          {"answer_contains_all": ["20 tháng 6"], "cite_doc": "thu:thong-tu-bao-cao-dan-chu"}),
+        # what the document covers: it has no Điều 1 here, its trích yếu says it
+        ("Thông tư 09/2025 quy định về vấn đề gì?",
+         {"answer_contains_all": ["chế độ báo cáo"], "cite_doc": "thu:thong-tu-bao-cao-dan-chu"}),
     ],
     "case12": [  # other ways of writing the same date
         ("Kế hoạch ngày 05-03-2026 của Đảng ủy xã yêu cầu mỗi thôn đăng ký ít nhất mấy mô hình Dân vận khéo?",
@@ -72,6 +75,9 @@ SIBLINGS: dict[str, list[tuple[str, dict]]] = {
          {"answer_contains_all": ["kiến nghị"], "cite_doc": QC, "section_contains": "Điều 4"}),
         ("dieu 6 quy che phoi hop quy dinh gi",
          {"answer_contains_all": ["họp liên tịch"], "cite_doc": QC, "section_contains": "Điều 6"}),
+        # an article of two khoản: both are the answer
+        ("Quy chế phối hợp Điều 3 quy định gì?",
+         {"answer_contains_all": ["05 ngày làm việc", "loa truyền thanh"], "cite_doc": QC, "section_contains": "Điều 3"}),
     ],
     "case25": [  # the other column of the same table, and another row
         ("Thôn Đông Hòa được công nhận bao nhiêu mô hình Dân vận khéo?",

@@ -47,7 +47,15 @@ DOCS = [
      "issuer": "Ủy ban nhân dân xã Thử Nghiệm", "date": "05/01/2026",
      "text": "Điều 1. Phạm vi điều chỉnh\nQuy chế này quy định nội dung, hình thức và thời hạn công khai thông tin "
              "của Ủy ban nhân dân xã cho Nhân dân.\nĐiều 2. Thời hạn công khai\nỦy ban nhân dân xã công khai "
-             "thông tin chậm nhất là 05 ngày làm việc kể từ ngày có quyết định."},
+             "thông tin chậm nhất là 05 ngày làm việc kể từ ngày có quyết định.\nĐiều 3. Hình thức công khai\n"
+             "1. Niêm yết tại trụ sở Ủy ban nhân dân xã và nhà văn hóa các thôn.\n"
+             "2. Thông báo trên hệ thống loa truyền thanh của xã ba lần trong một tuần.\n"
+             "Điều 4. Trách nhiệm thi hành\nVăn phòng Ủy ban nhân dân xã theo dõi việc thực hiện Quy chế này."},
+    # an excerpt with articles but no Điều 1: the trích yếu under the type name says what it covers
+    {"doc_id": "s:tt-09", "title": "Thông tư quy định chế độ báo cáo", "number": "09/2025/TT-BNV", "type": "Thông tư",
+     "issuer": "Bộ Nội vụ", "date": "14/07/2025",
+     "text": "THÔNG TƯ\nQuy định chế độ báo cáo kết quả thực hiện dân chủ ở cơ sở\nĐiều 5. Thời hạn báo cáo\n"
+             "Ủy ban nhân dân cấp xã gửi báo cáo năm trước ngày 15 tháng 12 hằng năm."},
 ]
 
 
@@ -81,6 +89,7 @@ def pipe(settings, store, tmp_path):
     "Nghị định 59/2023 quy định về vấn đề gì?", "Phạm vi điều chỉnh của Luật Tín ngưỡng, tôn giáo?",
     "luat tiep cong dan quy dinh ve van de gi", "Thông tư 09/2025 nói về gì vậy?",
     "Nội dung chính của Kế hoạch 15-KH/BDVTU là gì?", "Luật Khiếu nại quy định những gì?",
+    "Điều 5 quy chế phối hợp có nội dung gì", "dieu 3 quy che phoi hop quy dinh gi",  # a whole article
 ])
 def test_scope_questions_are_recognised(question):
     assert parse(question).asks_scope
@@ -150,3 +159,34 @@ def test_without_an_opening_statement_the_trich_yeu_answers(pipe):
     answer = pipe.ask("Báo cáo 42-BC/BDVTU nói về gì?")
     assert not answer.refused and [c.doc_id for c in answer.citations] == ["s:bc-42"]
     assert answer.citations[0].quote.startswith("Sơ kết công tác dân vận 6 tháng đầu năm")
+
+
+@pytest.mark.parametrize("question", ["Điều 3 của Quy chế công khai thông tin ở xã quy định gì?",
+                                      "Quy chế 01/QC-UBND, Điều 3 có nội dung gì",
+                                      "dieu 3 quy che cong khai thong tin o xa quy dinh gi"])
+def test_a_named_article_is_quoted_whole_and_cited_at_the_article(pipe, question):
+    """ "Điều 3 ... quy định gì?" asks the whole article: both its khoản, cited "Điều 3", nothing of Điều 4."""
+    answer = pipe.ask(question)
+    assert not answer.refused, answer.text
+    (citation,) = answer.citations
+    assert citation.doc_id == "s:qc-01" and citation.section == "Điều 3"
+    assert "Niêm yết tại trụ sở" in answer.text and "loa truyền thanh" in answer.text
+    assert "Văn phòng Ủy ban nhân dân xã theo dõi" not in answer.text
+
+
+def test_a_named_khoan_is_answered_alone(pipe):
+    answer = pipe.ask("Khoản 2 Điều 3 Quy chế công khai thông tin ở xã quy định gì?")
+    assert not answer.refused and answer.citations[0].section == "khoản 2 Điều 3"
+    assert "loa truyền thanh" in answer.text and "Niêm yết" not in answer.text
+
+
+def test_the_scope_quote_stops_at_the_end_of_article_1(pipe):
+    answer = pipe.ask("Quy chế 01/QC-UBND quy định về vấn đề gì?")
+    assert answer.citations[0].section == "Điều 1" and "05 ngày làm việc" not in answer.text
+
+
+def test_a_document_with_articles_but_no_article_1_answers_with_its_trich_yeu(pipe):
+    answer = pipe.ask("Thông tư 09/2025/TT-BNV quy định về vấn đề gì?")
+    assert not answer.refused, answer.text
+    assert [c.doc_id for c in answer.citations] == ["s:tt-09"]
+    assert answer.citations[0].quote == "Quy định chế độ báo cáo kết quả thực hiện dân chủ ở cơ sở"
