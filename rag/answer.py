@@ -72,6 +72,7 @@ def missing_specifics(question: str | Query, hits: Sequence[Hit]) -> set[str]:
         c = hit.chunk
         seen.update(_key(w, accented) for w in syllables(" ".join((c.title, c.number, c.date, c.provision, c.text))))
         seen.update(_YEAR.findall(c.date))
+        seen.add(c.date[:5])  # "05/03", a date named without its year
     return {t for t in wanted if _key(t, accented) not in seen}
 
 
@@ -113,6 +114,28 @@ def names_document(q, chunk) -> bool:
     words = [w for w in (strip_accents(w).lower() for w in syllables(q.text)) if w not in skip and not w.isdigit()]
     have = set(syllables(place))
     return all(w in have for w in words)
+
+
+def names_dated_document(q: Query, hits: Sequence[Hit]) -> bool:
+    """True when the question names one of ``hits``' documents by its type and date ("Kế hoạch ngày
+    5/3", "ke hoach ngay 05/03/2026"): the date (with or without the year) is the document's and the
+    type word is in the question.
+
+    >>> from rag.query import parse
+    >>> from rag.types import Chunk
+    >>> plan = [Hit(Chunk("kh", 0, "…", date="05/03/2026", doc_type="Kế hoạch"), 0.5, 1)]
+    >>> names_dated_document(parse("ke hoach ngay 5/3 ho tro bao nhieu"), plan), names_dated_document(parse("Giá vàng ngày 5/3?"), plan)
+    (True, False)
+    """
+    if not q.dates and not q.day_months:
+        return False
+    asked = " " + " ".join(strip_accents(w) for w in q.words) + " "
+    for hit in hits:
+        c = hit.chunk
+        kind = " ".join(strip_accents(w) for w in syllables(c.doc_type or ""))
+        if c.date and kind and (c.date in q.dates or c.date[:5] in q.day_months) and f" {kind} " in asked:
+            return True
+    return False
 
 
 def off_subject(hits: Sequence[Hit], min_similarity: float, top: int = 3) -> bool:
@@ -174,9 +197,12 @@ class ExtractiveAnswerer:
         if missing_specifics(q, hits[: self.must_match]):
             # "Nghị quyết 25-NQ/TW" is not "Nghị quyết 26-NQ/TW": do not answer from the wrong one
             return refusal(q.question, hits, 0.0)
-        # A question naming a số hiệu the passages hold is about that document, however far its
-        # wording is from theirs ("Nội dung chính của Kế hoạch 15-KH/BDVTU là gì?").
-        if self.min_dense_similarity > 0 and not q.numbers and off_subject(hits, self.min_dense_similarity):
+        # A question naming a số hiệu the passages hold, or one of their documents by type and date,
+        # is about that document, however far its wording is from theirs ("Nội dung chính của Kế
+        # hoạch 15-KH/BDVTU là gì?", "ke hoach ngay 5/3 moi mo hinh duoc ho tro bao nhieu tien"); a
+        # date alone names nothing ("Giá vàng ngày 5/3?").
+        if (self.min_dense_similarity > 0 and not q.numbers and not names_dated_document(q, hits[: self.must_match])
+                and off_subject(hits, self.min_dense_similarity)):
             return refusal(q.question, hits, 0.0)  # "Giá vàng hôm nay?" against a corpus of regulations
         found = inforce.changes(hits[: self.pool])
         # A replaced or repealed text answers only when nothing current does as well.

@@ -96,13 +96,14 @@ class Catalog:
         return catalog
 
     def named(self, query: Query) -> set[str]:
-        """Doc ids whose số hiệu or date the question names (empty when it names none)."""
-        if not query.numbers and not query.dates:
+        """Doc ids whose số hiệu or date the question names (empty when it names none); a date
+        typed without its year ("ngày 5/3") names every document of that day and month."""
+        if not query.numbers and not query.dates and not query.day_months:
             return set()
         return {
             doc_id for doc_id, m in self.docs.items()
             if (m.number and any(n.matches(m.number, m.doc_type) for n in query.numbers))
-            or (m.date and m.date in query.dates)
+            or (m.date and (m.date in query.dates or m.date[:5] in query.day_months))
         }
 
     def siblings(self, doc_id: str) -> set[str]:
@@ -117,8 +118,13 @@ class Catalog:
         return {d for d, m in self.docs.items() if m.number == meta.number} | {doc_id}
 
     def resolve(self, query: Query) -> tuple[tuple[str, str], ...]:
-        """Partial numbers of the question that name exactly one số hiệu of the collection, with it."""
+        """Partial numbers of the question that name exactly one số hiệu of the collection, with it;
+        and dates without a year ("05/03") that only one date of the collection has, with it."""
         out = []
+        for day_month in query.day_months:
+            full = {m.date for m in self.docs.values() if m.date and m.date[:5] == day_month}
+            if len(full) == 1:
+                out.append((day_month, full.pop()))
         for n in query.numbers:
             if n.complete:
                 continue

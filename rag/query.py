@@ -56,6 +56,11 @@ ISSUERS = {
 _NUMBER = re.compile(r"(?<![\w/.-])(\d{1,4})((?:[/-][0-9a-zđ]+)+)(?![\w/])")
 _DATE_NUM = re.compile(r"(?<![\w/.-])(\d{1,2})[/.-](\d{1,2})[/.-](\d{4}|\d{2})(?![\w/.-])")
 _DATE_WORDS = re.compile(r"\bngay (\d{1,2}) thang (\d{1,2}) nam (\d{4})\b")
+#: A day and month without the year, after "ngày"/"mùng" ("Kế hoạch ngày 5/3", "ngày 5 tháng 3"), typed on a phone.
+_DAY_MONTH = re.compile(r"\b(?:ngay|mung|mong) ((\d{1,2})[/.-](\d{1,2}))(?!\w|[/.-]\d)")
+_DAY_MONTH_WORDS = re.compile(r"\bngay (\d{1,2}) thang (\d{1,2})\b(?! nam \d)")
+_DAY_MONTH_TYPED = re.compile(r"\b(ng[aà]y|m[uù]ng|m[oồ]ng) (\d{1,2})[/.-](\d{1,2})(?!\w|[/.-]\d)", re.IGNORECASE)
+_DAY_MONTH_SPELLED = re.compile(r"\b(ng[aà]y) (\d{1,2}) th[aá]ng (\d{1,2})\b(?! n[aă]m \d)", re.IGNORECASE)
 _DATE_SPELLED = re.compile(r"\b(ng[aà]y) (\d{1,2}) th[aá]ng (\d{1,2}) n[aă]m (\d{4})\b", re.IGNORECASE)
 _YEAR = re.compile(r"(?<![\w/.-])(19[4-9]\d|20\d\d)(?![\w/.-])")
 _ARTICLE = re.compile(r"\b(?:diem ([a-zđ])\s+)?(?:khoan (\d{1,3})\s+)?dieu (\d{1,3}[a-z]?)\b")
@@ -139,7 +144,8 @@ class Query:
     earlier user turn a follow-up points back to (normalised), else ``None``.
     ``restored`` is ``text`` with diacritics restored where the user typed none
     (filled by the pipeline's restorer; equal to ``text`` when nothing was missing).
-    ``resolved`` maps a partial number's text to the full số hiệu it resolved to in
+    ``day_months`` are dates typed without their year ("ngày 5/3" -> ``05/03``). ``resolved`` maps
+    a partial number's text (or such a ``dd/mm``) to the full số hiệu (or date) it resolved to in
     the collection (filled by the pipeline). ``asks_scope`` is true for a question about
     what a whole document covers ("Nghị định 59/2023 quy định về vấn đề gì?") or a whole
     article it names ("Điều 3 quy chế phối hợp có nội dung gì?", then ``articles`` holds it). ``kind`` is the
@@ -158,6 +164,7 @@ class Query:
     numbers: tuple[DocNumber, ...] = ()
     articles: tuple[Article, ...] = ()
     dates: tuple[str, ...] = ()
+    day_months: tuple[str, ...] = ()
     years: tuple[int, ...] = ()
     doc_types: tuple[str, ...] = ()
     issuers: tuple[str, ...] = ()
@@ -211,13 +218,18 @@ class Query:
 
     @property
     def canonical(self) -> str:
-        """``text`` with dates as ``dd/mm/yyyy`` and partial numbers replaced by what they resolved to.
+        """``text`` with dates as ``dd/mm/yyyy`` (``dd/mm`` without a year) and partial numbers or
+        dates replaced by what they resolved to.
 
         >>> parse("Kế hoạch ngày 5/3/2026").canonical, parse("ngày 5 tháng 3 năm 2026").canonical
         ('Kế hoạch ngày 05/03/2026', 'ngày 05/03/2026')
+        >>> parse("Kế hoạch ngày 5/3").canonical, parse("Kế hoạch ngày 5/3").with_(resolved=(("05/03", "05/03/2026"),)).canonical
+        ('Kế hoạch ngày 05/03', 'Kế hoạch ngày 05/03/2026')
         """
         out = _DATE_NUM.sub(lambda m: _date(m.group(1), m.group(2), m.group(3)) or m.group(0), self.text)
         out = _DATE_SPELLED.sub(lambda m: f"{m.group(1)} {_date(*m.groups()[1:]) or m.group(0)[len(m.group(1)) + 1:]}", out)
+        out = _DAY_MONTH_TYPED.sub(lambda m: f"{m.group(1)} {_day_month(m.group(2), m.group(3)) or m.group(0)[len(m.group(1)) + 1:]}", out)
+        out = _DAY_MONTH_SPELLED.sub(lambda m: f"{m.group(1)} {_day_month(*m.groups()[1:]) or m.group(0)[len(m.group(1)) + 1:]}", out)
         for short, full in self.resolved:
             out = re.sub(rf"(?<![\w/.-]){re.escape(short)}(?![\w/])", full, out)
         return out
@@ -340,6 +352,14 @@ def parse(question: str, history: Sequence[Turn] = ()) -> Query:
         if (d := _date(*m.groups())) and d not in dates:
             dates.append(d)
     date_spans = [m.span() for m in _DATE_NUM.finditer(spaced)]
+    day_months = []  # "ngày 5/3": a date without its year, never a số hiệu "5/3"
+    for m in _DAY_MONTH.finditer(spaced):
+        if (d := _day_month(m.group(2), m.group(3))) and d not in day_months:
+            day_months.append(d)
+            date_spans.append(m.span(1))
+    for m in _DAY_MONTH_WORDS.finditer(folded):
+        if (d := _day_month(*m.groups())) and d not in day_months:
+            day_months.append(d)
 
     types = []  # a type word counts when capitalised ("Quyết định 33/2014"), not as a verb ("do ai quyết định")
     for m in re.finditer(rf"\b({_TYPE_ALT})\b", spaced):
@@ -377,6 +397,7 @@ def parse(question: str, history: Sequence[Turn] = ()) -> Query:
         numbers=tuple(numbers),
         articles=articles,
         dates=tuple(dates),
+        day_months=tuple(day_months),
         years=tuple(years),
         doc_types=tuple(types),
         issuers=tuple(issuers),
@@ -439,6 +460,11 @@ def _date(day: str, month: str, year: str) -> str | None:
     if not (1 <= d <= 31 and 1 <= mth <= 12):
         return None
     return f"{d:02d}/{mth:02d}/{year}"
+
+
+def _day_month(day: str, month: str) -> str | None:
+    d, mth = int(day), int(month)
+    return f"{d:02d}/{mth:02d}" if 1 <= d <= 31 and 1 <= mth <= 12 else None
 
 
 def _fold(text: str) -> str:

@@ -61,6 +61,13 @@ SIBLINGS: dict[str, list[tuple[str, dict]]] = {
          {"answer_contains_all": ["5.000.000 đồng"], "cite_doc": "thu:ke-hoach-dan-van-kheo-2026"}),
         ("Kế hoạch ngày 5.3.2026: tập huấn kỹ năng dân vận phải hoàn thành trước ngày nào?",
          {"answer_contains_all": ["30/6/2026"], "cite_doc": "thu:ke-hoach-dan-van-kheo-2026"}),
+        # the year left out, as typed on a phone; and a date alone does not make a question about gold prices one
+        ("ke hoach ngay 5/3 moi mo hinh duoc ho tro bao nhieu tien",
+         {"answer_contains_all": ["5.000.000 đồng"], "cite_doc": "thu:ke-hoach-dan-van-kheo-2026"}),
+        ("Kế hoạch ngày 5 tháng 3 của Đảng ủy xã yêu cầu mỗi thôn đăng ký ít nhất mấy mô hình?",
+         {"answer_contains_all": ["01 mô hình"], "cite_doc": "thu:ke-hoach-dan-van-kheo-2026"}),
+        ("Giá vàng ngày 5/3 là bao nhiêu?", {"kind": "refuse"}),
+        ("Kế hoạch ngày 6/3 của Đảng ủy xã yêu cầu mỗi thôn đăng ký ít nhất mấy mô hình?", {"kind": "refuse"}),
     ],
     "case15": [  # another list of điểm, longer
         ("Ủy ban Mặt trận Tổ quốc xã chủ trì giám sát những nội dung nào?",

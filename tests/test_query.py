@@ -15,6 +15,21 @@ def test_dates_in_every_common_form_normalise_to_dd_mm_yyyy(typed):
     assert parse(f"Kế hoạch ngày {typed} nói gì?").dates == ("05/03/2026",)
 
 
+@pytest.mark.parametrize("typed", ["Kế hoạch ngày 5/3 nói gì?", "ke hoach ngay 05-3 noi gi", "Kế hoạch mùng 5/3",
+                                   "Kế hoạch ngày 5 tháng 3 của Đảng ủy"])
+def test_a_date_typed_without_its_year_is_a_day_and_month_not_a_number(typed):
+    q = parse(typed)
+    assert q.day_months == ("05/03",) and q.numbers == () and q.dates == ()
+    assert "05/03" in q.canonical and q.specifics == {"05/03"}
+    # the pipeline resolves it to the one date of the collection with that day and month
+    assert " 05/03/2026" in q.with_(resolved=(("05/03", "05/03/2026"),)).canonical
+
+
+def test_a_fraction_or_a_full_date_is_no_day_and_month():
+    assert parse("cần 2/3 số hộ tán thành").day_months == ()
+    assert parse("ngày 5/3/2026").day_months == () and parse("ngày 32/3").day_months == ()
+
+
 def test_impossible_dates_and_document_numbers_are_not_dates():
     assert parse("ngày 32/13/2026").dates == ()
     q = parse("Luật số 10/2022/QH15 và Thông tư 09/2025")
