@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from rag import cite, inforce
 from rag.config import DEFAULT_EMBED_MODEL
-from rag.evidence import Terms, holds_counted, holds_kind, key_terms
+from rag.evidence import Terms, holds_counted, holds_kind, key_terms, keyed
 from rag.guard import is_instruction, without_instructions
 from rag.query import DOC_TYPES, Query, as_query
 from rag.text import HEADING, normalize, sentences, strip_accents, syllables
@@ -270,7 +270,7 @@ class ExtractiveAnswerer:
         chosen = [s for i, s in enumerate(chosen)
                   if not any(c.hit is s.hit and c.start <= s.start and s.end <= c.end for c in chosen[:i])]
         if not listing:
-            chosen = [narrowed(s, fitting) for s in chosen]
+            chosen = [narrowed(s, fitting, terms=terms) for s in chosen]
         answer = cite.verify(self._compose(q.question, hits, chosen, evidence))
         said = inforce.note(chosen[0].hit.chunk, found, short_label)
         return dataclasses.replace(answer, text=f"{answer.text}\n{said}") if said and not answer.refused else answer
@@ -434,14 +434,49 @@ def article_opening(s: _Scored, same_chunk: Sequence[_Scored], article: str = ""
     return dataclasses.replace(s, start=start, end=end, pieces=())
 
 
-def narrowed(s: _Scored, fitting: Sequence[_Scored], keep: float = 0.75) -> _Scored:
+def _table_row(s: _Scored, lead_end: int, terms: Terms) -> _Scored | None:
+    """Lead-in, header and the one row a question names, when ``s`` quotes a table saved as text.
+
+    The table: the line after the lead-in is its header and every following line of the quote a
+    row numbered by STT ("2 Đông Hòa 3 1"). The row is the one holding most syllables of the
+    question's terms that the lead-in and header do not ("Đông Hòa" in "Thôn Đông Hòa đăng ký bao
+    nhiêu mô hình?"), when no other row holds as many.
+    """
+    text = s.hit.chunk.text
+    header_start = lead_end + 1
+    header_end = text.find("\n", header_start)
+    if header_end < 0 or header_end >= s.end or _ROW.match(text[header_start:header_end]):
+        return None
+    rows, at = [], header_end + 1
+    while at < s.end:
+        end = text.find("\n", at)
+        end = s.end if end < 0 or end > s.end else end
+        if not _ROW.match(text[at:end]):
+            return None
+        rows.append((at, end))
+        at = end + 1
+    if not rows:
+        return None
+    asked = {w for u in terms.units for w in u.split()}
+    known = set(keyed(text[s.start:header_end], terms.accented))
+    own = [(asked & set(keyed(text[a:b], terms.accented))) - known for a, b in rows]
+    most = max(len(words) for words in own)
+    named = [span for words, span in zip(own, rows) if len(words) == most]
+    if most == 0 or len(named) != 1:
+        return None
+    a, b = named[0]
+    return _Scored(s.hit, a, b, s.coverage, s.score, s.held, ((s.start, lead_end), (header_start, header_end), (a, b)))
+
+
+def narrowed(s: _Scored, fitting: Sequence[_Scored], keep: float = 0.75, terms: Terms | None = None) -> _Scored:
     """A whole list quoted for a question that asks no list: its lead-in and the item that answers.
 
     "Trả lời kiến nghị sau giám sát trong bao nhiêu ngày?" is answered by "2. Ủy ban nhân dân
     xã có trách nhiệm: ... c) Trả lời kiến nghị sau giám sát trong thời hạn 15 ngày;" and cited
     at điểm c, not at the khoản with all its items. The item must be among ``fitting`` (it holds
     the kind of answer asked) and score at least ``keep`` of the list (the share a second
-    sentence needs, above). A table keeps its header row above the row that answers.
+    sentence needs, above). A table keeps its header row above the row that answers; given the
+    question's ``terms``, a table saved as text is narrowed to the row it names (:func:`_table_row`).
     """
     if s.pieces or "\n" not in s.text:
         return s
@@ -449,6 +484,9 @@ def narrowed(s: _Scored, fitting: Sequence[_Scored], keep: float = 0.75) -> _Sco
     lead_end = text.find("\n", s.start)
     if lead_end < 0 or lead_end >= s.end or not text[s.start:lead_end].rstrip().endswith(":"):
         return s
+    row = _table_row(s, lead_end, terms) if terms is not None else None
+    if row is not None:  # a table: its header stays above the row (no header, no meaning: "2 Đông Hòa 3 1")
+        return row
     items = [f for f in fitting if f.hit is s.hit and lead_end <= f.start and f.end <= s.end and "\n" not in f.text]
     if not items:
         return s

@@ -84,19 +84,32 @@ def syllables(text: str) -> list[str]:
 _SENTENCE_END = re.compile(r"(?<=[^\d\s][.!?;])\s+(?=[\"“(\[]?[A-ZĐÀ-Ỹa-zđà-ỹ0-9])")
 
 
+#: A table row as ingest writes it, every cell after its column header ("Thôn: Hòa Bình; Số mô hình
+#: đăng ký: 1; Được công nhận: 0", :func:`ingest.docx.table_lines`): one sentence, never cut at ";".
+_TABLE_ROW = re.compile(r"^[^:;.!?\n]{1,80}: [^;\n]*(?:; [^:;.!?\n]{1,80}: [^;\n]*)+$")
+
+
 def sentences(text: str) -> list[tuple[int, int]]:
     """Character spans of the sentences of ``text`` (lines, then sentence ends).
 
-    A numbering such as ``1.`` or ``a)`` stays with the sentence it opens.
+    A numbering such as ``1.`` or ``a)`` stays with the sentence it opens; a table row whose cells
+    keep their headers (``Thôn: Hòa Bình; Số hộ: 120``) is one sentence.
 
     >>> t = "1. Xã công khai. Dân giám sát.\\na) Họp dân"
     >>> [t[a:b] for a, b in sentences(t)]
     ['1. Xã công khai.', 'Dân giám sát.', 'a) Họp dân']
+    >>> t = "Thôn: Hòa Bình; Số mô hình: 1\\nXã họp dân; Thôn họp tổ."
+    >>> [t[a:b] for a, b in sentences(t)]
+    ['Thôn: Hòa Bình; Số mô hình: 1', 'Xã họp dân;', 'Thôn họp tổ.']
     """
     spans: list[tuple[int, int]] = []
     offset = 0
     for line in text.split("\n"):
         start = 0
+        if _TABLE_ROW.match(line):
+            spans.append((offset, offset + len(line)))
+            offset += len(line) + 1
+            continue
         for match in _SENTENCE_END.finditer(line):
             spans.append((offset + start, offset + match.start()))
             start = match.end()

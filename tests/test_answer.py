@@ -177,3 +177,38 @@ def test_a_table_after_a_lead_in_is_quoted_with_its_header_row():
                "1 Tây Sơn 2 2\n2 Đông Hòa 3 1\nNhìn chung, các thôn đăng ký đúng thời hạn.", 1)
     answer = ExtractiveAnswerer().answer("Thôn Đông Hòa đăng ký bao nhiêu mô hình?", [hit])
     assert "Số mô hình đăng ký" in answer.text and "2 Đông Hòa 3 1" in answer.text and "Nhìn chung" not in answer.text
+
+
+TABLE = ("Kết quả đăng ký và công nhận mô hình của các thôn như sau:\n"
+         "STT Thôn Số mô hình đăng ký Số mô hình được công nhận\n"
+         "1 Tây Sơn 2 2\n2 Đông Hòa 3 1\n3 Hòa Bình 1 0\n4 Phú Lợi 4 3")
+
+
+@pytest.mark.parametrize("question, row", [
+    ("Thôn Hòa Bình có bao nhiêu mô hình được công nhận?", "3 Hòa Bình 1 0"),
+    ("Thôn Đông Hòa đăng ký bao nhiêu mô hình?", "2 Đông Hòa 3 1"),  # "Hòa" is in two rows, "Đông Hòa" in one
+    ("thon tay son dang ky bao nhieu mo hinh", "1 Tây Sơn 2 2"),
+])
+def test_a_table_saved_as_text_is_narrowed_to_its_header_and_the_row_asked(question, row):
+    answer = ExtractiveAnswerer().answer(question, [_hit("bc", TABLE, 1, title="Báo cáo sơ kết")])
+    assert not answer.refused, answer.text
+    quote = answer.citations[0].quote
+    assert "STT Thôn Số mô hình đăng ký Số mô hình được công nhận" in quote and row in quote
+    others = [r for r in TABLE.split("\n")[2:] if r != row]
+    assert not any(r in answer.text for r in others)
+
+
+def test_a_table_question_naming_no_row_keeps_the_whole_table():
+    answer = ExtractiveAnswerer().answer("Kết quả đăng ký mô hình của các thôn thế nào?",
+                                         [_hit("bc", TABLE, 1, title="Báo cáo sơ kết")])
+    assert not answer.refused and all(r in answer.text for r in TABLE.split("\n")[2:])
+
+
+def test_a_table_row_read_from_word_is_quoted_whole_never_cut_at_its_semicolons():
+    rows = ("Kết quả đăng ký mô hình của các thôn như sau:\n"
+            "Thôn: Tây Sơn; Số mô hình đăng ký: 2; Được công nhận: 2\n"
+            "Thôn: Đông Hòa; Số mô hình đăng ký: 3; Được công nhận: 1")
+    answer = ExtractiveAnswerer().answer("Thôn Đông Hòa đăng ký bao nhiêu mô hình?", [_hit("bc", rows, 1)])
+    assert not answer.refused, answer.text
+    assert "Thôn: Đông Hòa; Số mô hình đăng ký: 3; Được công nhận: 1" in answer.citations[0].quote
+    assert "Tây Sơn" not in answer.text

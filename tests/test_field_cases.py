@@ -91,6 +91,9 @@ SIBLINGS: dict[str, list[tuple[str, dict]]] = {
          {"answer_contains_all": ["Số mô hình được công nhận"], "cite_doc": "file:bao-cao-so-ket-6-thang.txt"}),
         ("Thôn Phú Lợi đăng ký bao nhiêu mô hình Dân vận khéo?",
          {"answer_contains_all": ["Phú Lợi 4"], "cite_doc": "file:bao-cao-so-ket-6-thang.txt"}),
+        ("thon hoa binh co bao nhieu mo hinh duoc cong nhan",  # the row asked, under its header
+         {"answer_contains_all": ["Hòa Bình 1 0", "Số mô hình được công nhận"],
+          "cite_doc": "file:bao-cao-so-ket-6-thang.txt"}),
     ],
 }
 
