@@ -116,6 +116,25 @@ def names_document(q, chunk) -> bool:
     return all(w in have for w in words)
 
 
+def fits_kind(q: Query, text: str) -> bool:
+    r"""True when ``text`` can carry the kind of answer ``q`` asks (:func:`rag.evidence.holds_kind`),
+    or, for "có mấy hình thức …?", is a list whose lead-in names what is counted: its items count.
+
+    >>> from rag.query import parse
+    >>> forms = "Hình thức công khai gồm:\na) Niêm yết tại trụ sở;\nb) Thông báo trên loa truyền thanh."
+    >>> fits_kind(parse("Có mấy hình thức công khai?"), forms), fits_kind(parse("Có mấy thành viên?"), forms)
+    (True, False)
+    """
+    if holds_kind(q.kind, text):
+        return True
+    if q.kind != "number" or not q.counts:
+        return False
+    lines = [line for line in text.split("\n") if line.strip()]
+    if len(lines) < 3 or not lines[0].rstrip().endswith(":"):
+        return False
+    return holds_counted(q.counts, lines[0])
+
+
 def names_dated_document(q: Query, hits: Sequence[Hit]) -> bool:
     """True when the question names one of ``hits``' documents by its type and date ("Kế hoạch ngày
     5/3", "ke hoach ngay 05/03/2026"): the date (with or without the year) is the document's and the
@@ -210,7 +229,7 @@ class ExtractiveAnswerer:
         scored = [dataclasses.replace(s, score=s.score * 0.5) if s.hit.chunk.doc_id in found else s for s in scored]
         kind = q.kind
         # A number or a date the question asks for must be in the quote itself.
-        fitting = [s for s in scored if holds_kind(kind, s.text) and holds_counted(q.counts, s.text)]
+        fitting = [s for s in scored if fits_kind(q, s.text) and holds_counted(q.counts, s.text)]
         named = q.article
         if named:  # "Điều 6 ... quy định gì?": the sentences of that article answer, when retrieved
             fitting = [s for s in fitting if article_of(s.hit.chunk, s.start) == named] or fitting
@@ -286,10 +305,11 @@ class ExtractiveAnswerer:
             return terms, []
         out = []
         for hit in hits[: self.passages]:
-            out.extend(self._score_passage(terms, q.kind, hit))
+            out.extend(self._score_passage(terms, q, hit))
         return terms, out
 
-    def _score_passage(self, terms: Terms, kind: str, hit: Hit) -> list[_Scored]:
+    def _score_passage(self, terms: Terms, q: Query, hit: Hit) -> list[_Scored]:
+        kind = q.kind
         chunk = hit.chunk
         spans = [(a, b) for a, b in sentences(chunk.text) if not is_instruction(chunk.text[a:b])]
         evidence_text = without_instructions(chunk.text)
@@ -306,7 +326,7 @@ class ExtractiveAnswerer:
                 start, end, text = whole.start, whole.end, whole.text
             # A term elsewhere in the passage, its title or heading half-counts for the sentence.
             coverage = terms.coverage(text, f"{chunk.title}\n{chunk.section}\n{evidence_text}")
-            fits = 1.0 if holds_kind(kind, text) else self.type_penalty
+            fits = 1.0 if fits_kind(q, text) else self.type_penalty
             held = frozenset(u for u in terms.units if terms.holds(u, text))
             out.append(_Scored(hit, start, end, coverage, coverage * rank_prior * fits, held))
         return out

@@ -212,3 +212,18 @@ def test_a_table_row_read_from_word_is_quoted_whole_never_cut_at_its_semicolons(
     assert not answer.refused, answer.text
     assert "Thôn: Đông Hòa; Số mô hình đăng ký: 3; Được công nhận: 1" in answer.citations[0].quote
     assert "Tây Sơn" not in answer.text
+
+
+@pytest.mark.parametrize("question", ["Có mấy hình thức công khai thông tin?", "co bao nhieu hinh thuc cong khai"])
+def test_how_many_forms_is_answered_by_the_list_that_names_them(question):
+    text = ("Điều 3. Công khai thông tin\n2. Hình thức công khai gồm:\na) Niêm yết tại trụ sở và nhà văn hóa thôn;\n"
+            "b) Thông báo trên hệ thống loa truyền thanh của xã;\nc) Thông báo tại hội nghị thôn.")
+    answer = ExtractiveAnswerer().answer(question, [_hit("qc", text, 1, section="Điều 3. Công khai thông tin")])
+    assert not answer.refused, answer.text
+    assert all(item in answer.text for item in ("Niêm yết", "loa truyền thanh", "hội nghị thôn"))
+    assert answer.citations[0].section == "khoản 2 Điều 3"
+
+
+def test_a_list_does_not_answer_how_many_of_something_else():
+    text = "Thành phần Ban gồm:\na) Trưởng ban;\nb) Phó Trưởng ban;\nc) Các ủy viên."
+    assert ExtractiveAnswerer().answer("Ban có bao nhiêu thành viên?", [_hit("qc", text, 1)]).refused

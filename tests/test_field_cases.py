@@ -69,7 +69,9 @@ SIBLINGS: dict[str, list[tuple[str, dict]]] = {
         ("Giá vàng ngày 5/3 là bao nhiêu?", {"kind": "refuse"}),
         ("Kế hoạch ngày 6/3 của Đảng ủy xã yêu cầu mỗi thôn đăng ký ít nhất mấy mô hình?", {"kind": "refuse"}),
     ],
-    "case15": [  # another list of điểm, longer
+    "case15": [  # another list of điểm, longer; "how many" answered by the list itself
+        ("Có mấy hình thức công khai thông tin theo Quy chế phối hợp?",
+         {"answer_contains_all": ["Niêm yết", "loa truyền thanh", "hội nghị thôn"], "cite_doc": QC}),
         ("Ủy ban Mặt trận Tổ quốc xã chủ trì giám sát những nội dung nào?",
          {"answer_contains_all": ["an sinh xã hội", "hộ nghèo", "khiếu nại, tố cáo"], "cite_doc": QC}),
     ],
