@@ -14,6 +14,7 @@ indirect prompt-injection reports it stands for (OWASP LLM01).
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from rag.text import normalize, strip_accents
 
@@ -37,6 +38,11 @@ _ACCENTED = tuple(
         r"\b(yêu cầu hệ thống|chỉ thị hệ thống)\s*:",
     )
 )
+
+
+#: Cheap test that a sentence could match :data:`_ACCENTED` at all (most sentences cannot).
+_NAMES_MACHINE = re.compile(r"\bAI\b|trợ lý|chatbot|chat bot|trí tuệ|mô hình|hệ thống|công cụ|máy hỏi|phần mềm|"
+                            r"assistant|llm|system|yêu cầu|chỉ thị", re.IGNORECASE)
 
 
 def _ai_cased(text: str) -> str:
@@ -93,10 +99,17 @@ def is_instruction(sentence: str) -> bool:
     >>> is_instruction("Ủy ban nhân dân xã trả lời bằng văn bản trong thời hạn 10 ngày làm việc.")
     False
     """
+    return _is_instruction(sentence)
+
+
+@lru_cache(maxsize=65536)  # the same passages come back question after question
+def _is_instruction(sentence: str) -> bool:
     text = normalize(sentence)
     bare = strip_accents(text).lower()
     if any(p.search(bare) for p in _PATTERNS):
         return True
+    if not _NAMES_MACHINE.search(text):
+        return False
     cased = _ai_cased(text)
     return any(p.search(cased) for p in _ACCENTED)
 
