@@ -233,6 +233,10 @@ class ExtractiveAnswerer:
         named = q.article
         if named:  # "Điều 6 ... quy định gì?": the sentences of that article answer, when retrieved
             fitting = [s for s in fitting if article_of(s.hit.chunk, s.start) == named] or fitting
+        # "Điểm b khoản 2 Điều 3 quy định gì?", "khoản 2 Điều 4 ...": the sentences of that very unit
+        unit = q.articles[0].label() if q.articles and (q.articles[0].khoan or q.articles[0].diem) else ""
+        if unit:
+            fitting = [s for s in fitting if within_unit(s, unit)] or fitting
         evidence = max((s.coverage for s in fitting), default=0.0)
         if q.asks_scope and not named:
             # "Nghị định 59/2023 quy định về vấn đề gì?": the Điều 1 (Phạm vi điều chỉnh) of that very
@@ -278,13 +282,20 @@ class ExtractiveAnswerer:
             if same_doc and in_named and not overlaps and adds and candidate.score >= 0.75 * best.score:
                 chosen.append(candidate)
         whole_article = whole_article and article_of(best.hit.chunk, best.start) == named
+        in_unit = bool(unit) and within_unit(best, unit)
+        whole_unit = in_unit and q.asks_scope and not q.articles[0].diem
         if whole_article:  # what the document (or the named article) covers is the whole article
             chosen = [article_opening(best, [s for s in fitting if s.hit is best.hit], named)]
+        elif in_unit and q.articles[0].diem:  # the named điểm, under its khoản's lead-in
+            chosen = [with_lead_in(best)]
+        elif whole_unit:  # "Khoản 2 Điều 3 quy định gì?": the whole khoản, its items included
+            chosen = [article_opening(best, [s for s in fitting if s.hit is best.hit], named, unit)]
         elif scope_answer:  # a document without articles: its opening statement alone
             chosen = chosen[:1]
-        listing = kind == "list" or scope_answer or whole_article
+        listing = kind == "list" or scope_answer or whole_article or whole_unit
         chosen = [whole_list(s) if listing or s.text.endswith(":") else s for s in chosen]
-        if listing and not chosen[0].text.rstrip().endswith((":", ";")) and "\n" not in chosen[0].text:
+        whole = whole_article or whole_unit  # already the unit asked, nothing to add under a heading
+        if listing and not whole and not chosen[0].text.rstrip().endswith((":", ";")) and "\n" not in chosen[0].text:
             chosen[0] = heading_list(chosen[0], terms)
         chosen = [s for i, s in enumerate(chosen)
                   if not any(c.hit is s.hit and c.start <= s.start and s.end <= c.end for c in chosen[:i])]
@@ -438,17 +449,20 @@ def whole_list(s: _Scored) -> _Scored:
     return _Scored(s.hit, start, end, s.coverage, s.score, s.held)
 
 
-def article_opening(s: _Scored, same_chunk: Sequence[_Scored], article: str = "") -> _Scored:
+def article_opening(s: _Scored, same_chunk: Sequence[_Scored], article: str = "", unit: str = "") -> _Scored:
     """The passage's quotable text from its first quotable sentence on, up to :data:`LIST_WORDS` words,
-    and within ``article`` (its number, "3") when given: the quote for a question about a whole
-    article (the Phạm vi điều chỉnh, or "Điều 3 quy định gì?")."""
+    within ``article`` (its number, "3") and ``unit`` ("khoản 2 Điều 3") when given: the quote for a
+    question about a whole article (the Phạm vi điều chỉnh, "Điều 3 quy định gì?") or khoản."""
     text = s.hit.chunk.text
+    if unit:
+        same_chunk = [f for f in same_chunk if within_unit(f, unit)]
     start = min((f.start for f in same_chunk), default=s.start)
     end = s.end
     for a, b in sentences(text):
         if a < start:
             continue
-        if len(text[start:b].split()) > LIST_WORDS or (article and article_of(s.hit.chunk, a) != article):
+        if len(text[start:b].split()) > LIST_WORDS or (article and article_of(s.hit.chunk, a) != article) or (
+                unit and not _in_unit(cite.place(s.hit.chunk, a), unit)):
             break
         end = max(end, b)
     return dataclasses.replace(s, start=start, end=end, pieces=())
@@ -486,6 +500,27 @@ def _table_row(s: _Scored, lead_end: int, terms: Terms) -> _Scored | None:
         return None
     a, b = named[0]
     return _Scored(s.hit, a, b, s.coverage, s.score, s.held, ((s.start, lead_end), (header_start, header_end), (a, b)))
+
+
+def _in_unit(place: str, unit: str) -> bool:
+    return bool(re.search(rf"(?<!\w){re.escape(normalize(unit).lower())}(?!\w)", normalize(place).lower()))
+
+
+def within_unit(s: _Scored, unit: str) -> bool:
+    """True when the sentence lies in the named ``unit`` ("khoản 2 Điều 3" holds its điểm a, b, c;
+    "điểm b khoản 2 Điều 3" only itself), by the place the citation would give it."""
+    return _in_unit(cite.place(s.hit.chunk, s.start), unit)
+
+
+def with_lead_in(s: _Scored) -> _Scored:
+    """An item ("b) Thông báo trên loa …;") quoted under its list's lead-in ("2. Hình thức công khai
+    gồm:"), cited at the item; the item alone when it is no list's."""
+    whole = whole_list(s)
+    text = s.hit.chunk.text
+    lead_end = text.find("\n", whole.start)
+    if whole.start >= s.start or lead_end < 0 or lead_end > s.start:
+        return s
+    return dataclasses.replace(s, pieces=((whole.start, lead_end), (s.start, s.end)))
 
 
 def narrowed(s: _Scored, fitting: Sequence[_Scored], keep: float = 0.75, terms: Terms | None = None) -> _Scored:

@@ -227,3 +227,27 @@ def test_how_many_forms_is_answered_by_the_list_that_names_them(question):
 def test_a_list_does_not_answer_how_many_of_something_else():
     text = "Thành phần Ban gồm:\na) Trưởng ban;\nb) Phó Trưởng ban;\nc) Các ủy viên."
     assert ExtractiveAnswerer().answer("Ban có bao nhiêu thành viên?", [_hit("qc", text, 1)]).refused
+
+
+ARTICLES = ("Điều 3. Công khai thông tin\n"
+            "1. Ủy ban nhân dân xã công khai các nội dung thuộc diện phải công khai chậm nhất 05 ngày làm việc.\n"
+            "2. Hình thức công khai gồm:\na) Niêm yết tại trụ sở Ủy ban nhân dân xã và nhà văn hóa thôn;\n"
+            "b) Thông báo trên hệ thống loa truyền thanh của xã;\nc) Thông báo tại hội nghị thôn.\n"
+            "Điều 4. Tiếp nhận kiến nghị\n1. Ủy ban nhân dân xã trả lời kiến nghị trong thời hạn 10 ngày làm việc.")
+
+
+@pytest.mark.parametrize("question, place, says, not_says", [
+    ("Điểm b khoản 2 Điều 3 Quy chế mẫu quy định gì?", "điểm b khoản 2 Điều 3", ["loa truyền thanh"],
+     ["Niêm yết", "hội nghị thôn"]),
+    ("diem c khoan 2 dieu 3 quy che mau quy dinh gi", "điểm c khoản 2 Điều 3", ["hội nghị thôn"], ["Niêm yết"]),
+    ("Khoản 2 Điều 3 Quy chế mẫu quy định gì?", "khoản 2 Điều 3",
+     ["Niêm yết", "loa truyền thanh", "hội nghị thôn"], ["05 ngày", "10 ngày"]),
+])
+def test_a_named_diem_or_khoan_is_quoted_and_cited_at_that_place(question, place, says, not_says):
+    answer = ExtractiveAnswerer().answer(question, [_hit("qc", ARTICLES, 1)])
+    assert not answer.refused, answer.text
+    (citation,) = answer.citations
+    assert citation.section == place
+    assert all(x in answer.text for x in says) and not any(x in answer.text for x in not_says), answer.text
+    if "điểm" in place:  # the item under its khoản's lead-in
+        assert "Hình thức công khai gồm:" in answer.text

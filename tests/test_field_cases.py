@@ -75,7 +75,9 @@ SIBLINGS: dict[str, list[tuple[str, dict]]] = {
         ("Ủy ban Mặt trận Tổ quốc xã chủ trì giám sát những nội dung nào?",
          {"answer_contains_all": ["an sinh xã hội", "hộ nghèo", "khiếu nại, tố cáo"], "cite_doc": QC}),
     ],
-    "case16": [  # another điểm whose khoản lead-in is far above it
+    "case16": [  # another điểm whose khoản lead-in is far above it; a điểm named in the question
+        ("Điểm b khoản 2 Điều 3 Quy chế phối hợp quy định gì?",
+         {"answer_contains_all": ["loa truyền thanh"], "cite_doc": QC, "section_contains": "điểm b khoản 2 Điều 3"}),
         ("Thời hạn trả lời kiến nghị sau giám sát 15 ngày được quy định tại điểm nào của Quy chế phối hợp?",
          {"answer_contains_all": ["15 ngày"], "cite_doc": QC, "section_contains": "điểm c khoản 2 Điều 5"}),
     ],
