@@ -301,8 +301,16 @@ class ExtractiveAnswerer:
                   if not any(c.hit is s.hit and c.start <= s.start and s.end <= c.end for c in chosen[:i])]
         if not listing:
             chosen = [narrowed(s, fitting, terms=terms) for s in chosen]
+        lead = chosen[0].hit.chunk
+        said = inforce.note(lead, found, short_label)
+        others = [] if said else inforce.twins(lead, chosen[0].quote, hits[: self.pool])
+        if others:  # two versions that disagree, neither known to be current: quote what the other says
+            shown = [s for s in (_counterpart(chosen[0], c, hits[: self.pool]) for c in others) if s is not None]
+            chosen = chosen + shown
         answer = cite.verify(self._compose(q.question, hits, chosen, evidence))
-        said = inforce.note(chosen[0].hit.chunk, found, short_label)
+        if others:
+            markers = {c.doc_id: c.marker for c in answer.citations}
+            said = inforce.twins_note(others, lambda c: twin_label(c) + (f" [{markers[c.doc_id]}]" if c.doc_id in markers else ""))
         return dataclasses.replace(answer, text=f"{answer.text}\n{said}") if said and not answer.refused else answer
 
     # -- scoring -------------------------------------------------------------
@@ -613,6 +621,26 @@ def heading_list(s: _Scored, terms: Terms) -> _Scored:
             return s
         return _Scored(s.hit, a, end, s.coverage, s.score, s.held)
     return _Scored(s.hit, pieces[0][0], pieces[-1][1], s.coverage, s.score, s.held, tuple(pieces))
+
+
+def _counterpart(s: _Scored, other, hits: Sequence[Hit]) -> _Scored | None:
+    """The sentence of ``other`` (a namesake document) closest to the quoted one, by shared syllables."""
+    want = set(syllables(s.text))
+    best, best_overlap = None, 0
+    for hit in hits:
+        if hit.chunk.doc_id != other.doc_id:
+            continue
+        for a, b in sentences(hit.chunk.text):
+            overlap = len(want & set(syllables(hit.chunk.text[a:b])))
+            if overlap > best_overlap:
+                best, best_overlap = _Scored(hit, a, b, s.coverage, 0.0), overlap
+    return best if best is not None and best_overlap >= len(want) / 2 else None
+
+
+def twin_label(chunk) -> str:
+    """A document told apart from its namesake: its label, and the file for a file ("(tệp quy-che.txt)")."""
+    label = short_label(chunk)
+    return f"{label} (tệp {chunk.doc_id[5:]})" if chunk.doc_id.startswith("file:") else f"{label} ({chunk.doc_id})"
 
 
 def short_label(chunk) -> str:

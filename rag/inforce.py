@@ -9,7 +9,9 @@ exists offline):
 * two versions of one document are indexed: same title, different dates (or the
   same number with different dates) — the later one is current.
 
-The answerer prefers sentences of current documents and says which was replaced.
+The answerer prefers sentences of current documents and says which was replaced. When two
+versions cannot be ordered (no date, or the same one) and say different things, it says so
+(:func:`twins`): an officer must not paste the old figure unwarned.
 """
 
 from __future__ import annotations
@@ -95,3 +97,41 @@ def note(lead: Chunk, found: dict[str, Change], label) -> str:
         olds = "; ".join(label(ch.old) for ch in replaced)
         return f"Văn bản này {replaced[0].verb} {olds}."
     return ""
+
+
+def twins(lead: Chunk, quoted: str, hits: Sequence[Hit]) -> list[Chunk]:
+    """Other retrieved documents of ``lead``'s very title that cannot be ordered against it (no
+    date on one of them, or the same date) and whose retrieved text does not hold ``quoted``: two
+    versions that disagree, neither known to be current. One chunk per document, in rank order.
+
+    >>> a = Chunk("file:qc.txt", 0, "Công khai chậm nhất 07 ngày.", title="Quy chế phối hợp")
+    >>> b = Chunk("file:qc-2026.txt", 0, "Công khai chậm nhất 05 ngày.", title="Quy chế phối hợp")
+    >>> [c.doc_id for c in twins(a, "Công khai chậm nhất 07 ngày.", [Hit(a, 1.0, 1), Hit(b, 0.9, 2)])]
+    ['file:qc-2026.txt']
+    >>> twins(a, "Công khai chậm nhất 07 ngày.", [Hit(a, 1.0, 1), Hit(a, 0.9, 2)])
+    []
+    """
+    said = " ".join(normalize(quoted).split())
+    found: dict[str, Chunk] = {}
+    holds: set[str] = set()
+    for hit in hits:
+        c = hit.chunk
+        if c.doc_id == lead.doc_id:
+            continue
+        # the very same title (units of one compiled law share a số hiệu and differ in title)
+        same = bool(lead.title) and normalize(lead.title).lower() == normalize(c.title).lower()
+        if not same or (lead.date and c.date and lead.date != c.date):
+            continue  # another document, or versions the dates order (:func:`changes`)
+        found.setdefault(c.doc_id, c)
+        if said and said in " ".join(normalize(c.text).split()):
+            holds.add(c.doc_id)
+    return [c for d, c in found.items() if d not in holds]
+
+
+def twins_note(others: Sequence[Chunk], label) -> str:
+    """The warning for :func:`twins` ("" when there are none)."""
+    if not others:
+        return ""
+    names = "; ".join(label(c) for c in others)
+    return (f"Lưu ý: {names} cùng tên với văn bản trên nhưng quy định khác, và không rõ văn bản nào "
+            "ban hành sau; cần đối chiếu để dùng văn bản hiện hành.")

@@ -251,3 +251,26 @@ def test_a_named_diem_or_khoan_is_quoted_and_cited_at_that_place(question, place
     assert all(x in answer.text for x in says) and not any(x in answer.text for x in not_says), answer.text
     if "điểm" in place:  # the item under its khoản's lead-in
         assert "Hình thức công khai gồm:" in answer.text
+
+
+def _version(doc_id, days, date=""):
+    text = f"Điều 3. Công khai thông tin\n1. Việc công khai được thực hiện chậm nhất {days} ngày làm việc kể từ ngày ban hành."
+    return Chunk(doc_id, 0, text, title="Quy chế phối hợp", date=date, section="Điều 3. Công khai thông tin")
+
+
+def test_two_undated_versions_that_disagree_are_both_quoted_with_a_warning():
+    old, new = _version("file:quy-che.txt", "07"), _version("file:quy-che-2026.txt", "05")
+    answer = ExtractiveAnswerer().answer("Xã phải công khai thông tin chậm nhất mấy ngày?", [Hit(old, 0.9, 1), Hit(new, 0.8, 2)])
+    assert not answer.refused
+    assert [c.doc_id for c in answer.citations] == ["file:quy-che.txt", "file:quy-che-2026.txt"]
+    assert "07 ngày" in answer.text and "05 ngày" in answer.text
+    assert "(tệp quy-che-2026.txt) [2] cùng tên với văn bản trên nhưng quy định khác" in answer.text
+
+
+def test_versions_that_agree_or_that_dates_order_get_no_twin_warning():
+    same = [Hit(_version("file:a.txt", "05"), 0.9, 1), Hit(_version("file:b.txt", "05"), 0.8, 2)]
+    answer = ExtractiveAnswerer().answer("Xã phải công khai thông tin chậm nhất mấy ngày?", same)
+    assert "cùng tên" not in answer.text and len(answer.citations) == 1
+    dated = [Hit(_version("file:a.txt", "07", "01/02/2024"), 0.9, 1), Hit(_version("file:b.txt", "05", "01/02/2026"), 0.8, 2)]
+    answer = ExtractiveAnswerer().answer("Xã phải công khai thông tin chậm nhất mấy ngày?", dated)
+    assert "cùng tên" not in answer.text and answer.citations[0].doc_id == "file:b.txt"  # the later one answers

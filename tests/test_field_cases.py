@@ -282,3 +282,20 @@ def test_an_out_of_subject_question_after_a_real_one_is_no_follow_up(tmp_path, m
             assert pipe.query(question, history).previous is None, question
             assert pipe.ask(question, history).refused, question
         assert pipe.query("Còn thời hạn thì sao?", history).previous == EXAMPLES[0]
+
+
+def test_both_versions_left_in_the_folder_are_quoted_with_a_warning(tmp_path, monkeypatch, capsys, model_dir):
+    """case20's kind, the other way it goes wrong: the old file is not removed, and neither version has
+    a date. The answer must not give the old figure unwarned."""
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    for version in ("v1", "v2"):
+        for f in (FIELD / "case20" / "docs" / version).iterdir():
+            shutil.copy(f, corpus)
+    run = _Run(tmp_path, monkeypatch, capsys, model_dir)
+    assert run.ingest(corpus) == 0
+    run.ask({"": "Xã phải công khai thông tin chậm nhất mấy ngày làm việc?"})
+    spec = {"answer_contains_all": ["07 ngày làm việc", "05 ngày làm việc", "cùng tên với văn bản trên"]}
+    assert not _verdicts(_checker(), run, {"": spec})
+    answer = json.loads((run.out / "ask.json").read_text(encoding="utf-8"))
+    assert {c["doc_id"] for c in answer["citations"]} == {"file:quy-che-phoi-hop.txt", "file:quy-che-phoi-hop-2026.txt"}
