@@ -337,7 +337,7 @@ def parse(question: str, history: Sequence[Turn] = ()) -> Query:
     >>> parse("Nghị định 59/2023 quy định về vấn đề gì?").asks_scope, parse("Luật quy định gì về thời hạn?").asks_scope
     (True, False)
     """
-    text = normalize(question)
+    text = unshouted(normalize(question))
     previous = retrieval_context(text, history)
     words = tuple(syllables(text))
     accented = tuple(has_diacritics(w) for w in words)
@@ -407,6 +407,28 @@ def parse(question: str, history: Sequence[Turn] = ()) -> Query:
         asks_scope=(bool(_SCOPE.search(folded)) and not _OTHER_ASK.search(folded)
                     and bool(numbers or types or articles or re.match(rf"(?:theo )?(?:{_TYPE_ALT})\b", folded))),
     )
+
+
+def unshouted(text: str) -> str:
+    """A question typed in capitals ("XÃ PHẢI CÔNG KHAI ... MẤY NGÀY?") in sentence case, words with a
+    digit (số hiệu: "33/2014/QĐ-TTg") and short abbreviations ("UBND", "MTTQ") kept: the embedding model
+    reads capitals as other words. Other text comes back as it is.
+
+    >>> unshouted("UBND XÃ PHẢI CÔNG KHAI THÔNG TIN THEO QUY CHẾ 01/QC-UBND MẤY NGÀY?")
+    'UBND xã phải công khai thông tin theo quy chế 01/QC-UBND mấy ngày?'
+    >>> unshouted("Theo Luật số 10/2022/QH15 thì xã công khai gì?")
+    'Theo Luật số 10/2022/QH15 thì xã công khai gì?'
+    """
+    letters = [c for c in text if c.isalpha()]
+    if len(letters) < 8 or sum(c.isupper() for c in letters) < 0.8 * len(letters):
+        return text
+    words = [w if any(c.isdigit() for c in w) or w.upper() in _ABBREVIATIONS else w.lower() for w in text.split(" ")]
+    out = " ".join(words)
+    return out[:1].upper() + out[1:]
+
+
+#: Abbreviations kept in capitals when a question typed in capitals is put in sentence case.
+_ABBREVIATIONS = {"UBND", "HĐND", "HDND", "MTTQ", "UBMTTQ", "QH", "TW", "CP", "BNV", "BTC", "TTCP", "UBTVQH", "CCB", "ĐTN", "DTN"}
 
 
 def as_query(question: str | Query, history: Sequence[Turn] = ()) -> Query:

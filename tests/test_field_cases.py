@@ -42,6 +42,11 @@ SIBLINGS: dict[str, list[tuple[str, dict]]] = {
          {"answer_contains_all": ["06 tháng"], "cite_doc": QC, "section_contains": "Điều 6"}),
         ("Ủy ban nhân dân xã tra loi kien nghi trong bao nhieu ngay?",
          {"answer_contains_all": ["10 ngày làm việc"], "cite_doc": QC, "section_contains": "khoản 2 Điều 4"}),
+        # typed in capitals, with and without diacritics (the model reads capitals as other words)
+        ("XÃ PHẢI CÔNG KHAI THÔNG TIN CHẬM NHẤT MẤY NGÀY?",
+         {"answer_contains_all": ["05 ngày làm việc"], "cite_doc": QC, "section_contains": "khoản 1 Điều 3"}),
+        ("UBND XA TRA LOI KIEN NGHI TRONG BAO NHIEU NGAY",
+         {"answer_contains_all": ["10 ngày làm việc"], "cite_doc": QC, "section_contains": "khoản 2 Điều 4"}),
     ],
     "case10": [  # số hiệu in part, in other spellings
         ("Theo Thong tu 09/2025, xa gui bao cao 6 thang ve ket qua thuc hien dan chu o co so truoc ngay nao?",

@@ -92,3 +92,10 @@ def test_query_is_frozen():
     with pytest.raises(AttributeError):
         q.text = "khác"  # type: ignore[misc]
     assert q.with_(restored="xã").restored == "xã"
+
+
+def test_a_question_typed_in_capitals_is_read_in_sentence_case():
+    q = parse("UBND XÃ PHẢI CÔNG KHAI THÔNG TIN THEO QUYẾT ĐỊNH 33/2014/QĐ-TTG MẤY NGÀY?")
+    assert q.text == "UBND xã phải công khai thông tin theo quyết định 33/2014/QĐ-TTG mấy ngày?"
+    assert q.question.startswith("UBND XÃ") and [n.serial for n in q.numbers] == ["33"] and q.kind == "date"
+    assert parse("Theo Luật 10/2022/QH15, xã công khai gì?").text == "Theo Luật 10/2022/QH15, xã công khai gì?"
