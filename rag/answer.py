@@ -293,6 +293,8 @@ class ExtractiveAnswerer:
         elif scope_answer:  # a document without articles: its opening statement alone
             chosen = chosen[:1]
         listing = kind == "list" or scope_answer or whole_article or whole_unit
+        # a clause after ";" ("…; trường hợp phức tạp thì …") is quoted with the sentence it continues
+        chosen = [s if s.pieces else whole_sentence(s) for s in chosen]
         chosen = [whole_list(s) if listing or s.text.endswith(":") else s for s in chosen]
         whole = whole_article or whole_unit  # already the unit asked, nothing to add under a heading
         if listing and not whole and not chosen[0].text.rstrip().endswith((":", ";")) and "\n" not in chosen[0].text:
@@ -518,6 +520,22 @@ def within_unit(s: _Scored, unit: str) -> bool:
     """True when the sentence lies in the named ``unit`` ("khoản 2 Điều 3" holds its điểm a, b, c;
     "điểm b khoản 2 Điều 3" only itself), by the place the citation would give it."""
     return _in_unit(cite.place(s.hit.chunk, s.start), unit)
+
+
+def whole_sentence(s: _Scored) -> _Scored:
+    """``s`` from the start of its line when it is a clause continuing it after ";" (it opens in lower
+    case: "trường hợp phức tạp thì thời hạn …"), up to :data:`LIST_WORDS` words; else ``s``.
+
+    A quote that opens mid-sentence misleads in a draft: "không quá 20 ngày" is the exception, the
+    rule before it is "10 ngày làm việc".
+    """
+    text = s.hit.chunk.text
+    line_start = text.rfind("\n", 0, s.start) + 1
+    head = text[line_start:s.start].rstrip()
+    opening = text[s.start:s.end].lstrip()[:1]
+    if not head.endswith(";") or not opening.islower() or len(text[line_start:s.end].split()) > LIST_WORDS:
+        return s
+    return dataclasses.replace(s, start=line_start)
 
 
 def with_lead_in(s: _Scored) -> _Scored:

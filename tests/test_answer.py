@@ -274,3 +274,14 @@ def test_versions_that_agree_or_that_dates_order_get_no_twin_warning():
     dated = [Hit(_version("file:a.txt", "07", "01/02/2024"), 0.9, 1), Hit(_version("file:b.txt", "05", "01/02/2026"), 0.8, 2)]
     answer = ExtractiveAnswerer().answer("Xã phải công khai thông tin chậm nhất mấy ngày?", dated)
     assert "cùng tên" not in answer.text and answer.citations[0].doc_id == "file:b.txt"  # the later one answers
+
+
+def test_a_clause_after_a_semicolon_is_quoted_with_the_rule_it_continues():
+    text = ("Điều 4. Tiếp nhận và trả lời kiến nghị của Nhân dân\n1. Ủy ban Mặt trận Tổ quốc xã tổng hợp kiến nghị "
+            "của Nhân dân và chuyển đến Ủy ban nhân dân xã sau mỗi kỳ tiếp xúc cử tri.\n"
+            "2. Ủy ban nhân dân xã trả lời bằng văn bản trong thời hạn 10 ngày làm việc kể từ "
+            "ngày nhận được kiến nghị; trường hợp phức tạp thì thời hạn trả lời không quá 20 ngày làm việc.")
+    answer = ExtractiveAnswerer().answer("Thời hạn trả lời kiến nghị của Nhân dân là bao nhiêu ngày?", [_hit("qc", text, 1)])
+    assert not answer.refused
+    assert "10 ngày làm việc" in answer.citations[0].quote and "20 ngày" in answer.citations[0].quote
+    assert answer.citations[0].section == "khoản 2 Điều 4"
