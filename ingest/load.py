@@ -38,7 +38,8 @@ SUFFIXES: tuple[str, ...] = (".jsonl", ".jsonl.gz", ".txt", ".md", ".pdf", ".doc
 MAX_TEXT_BYTES = 200 * 1024 * 1024
 MAX_BINARY_BYTES = 500 * 1024 * 1024
 _KNOWN = {"doc_id", "title", "number", "issuer", "date", "type", "url", "text"}
-_SKIP_NAMES = {"readme.md", "readme.txt"}
+#: Skipped quietly: a folder's READMEs, and the files Windows and macOS leave in folders by themselves.
+_SKIP_NAMES = {"readme.md", "readme.txt", "thumbs.db", "desktop.ini", "ehthumbs.db", "icon\r"}
 _ADVICE = {  # suffix -> what to do with a file we do not read
     (".xls", ".xlsx", ".ods", ".csv"): "spreadsheets are not read; copy the table into a .docx (one row a line)",
     (".rtf", ".odt", ".wps", ".pages"): "save it as .docx in Word or LibreOffice",
@@ -74,7 +75,8 @@ def _why_unsupported(path: Path) -> str:
 
 
 def scan(paths: Iterable[Path]) -> Scan:
-    """Readable files under ``paths`` and the unsupported ones; READMEs and dotfiles are skipped.
+    """Readable files under ``paths`` and the unsupported ones; READMEs, dotfiles and the system's own
+    files (Thumbs.db, desktop.ini) are skipped.
 
     A folder is walked recursively in sorted order; ``name`` is the file's path inside it
     (POSIX). A file given by itself has its own name.

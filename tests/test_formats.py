@@ -279,6 +279,8 @@ def test_scan_lists_unsupported_files_and_skips_readme_and_dotfiles(tmp_path):
     (tmp_path / ".git" / "x.txt").write_text("x", encoding="utf-8")
     (tmp_path / "bang.xlsx").write_bytes(b"PK")
     (tmp_path / "~$ke-hoach.docx").write_bytes(b"lock")
+    (tmp_path / "sub" / "Thumbs.db").write_bytes(b"\xd0\xcf")  # left by Windows Explorer: no noise about it
+    (tmp_path / "desktop.ini").write_text("[.ShellClassInfo]", encoding="utf-8")
     found = scan([tmp_path])
     assert found.files == [(tmp_path / "a.txt", "a.txt"), (tmp_path / "sub" / "b.pdf", "sub/b.pdf")]
     reasons = dict((p.name, why) for p, why in found.unsupported)
