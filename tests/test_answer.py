@@ -285,3 +285,24 @@ def test_a_clause_after_a_semicolon_is_quoted_with_the_rule_it_continues():
     assert not answer.refused
     assert "10 ngày làm việc" in answer.citations[0].quote and "20 ngày" in answer.citations[0].quote
     assert answer.citations[0].section == "khoản 2 Điều 4"
+
+
+MIXED = ("QUY CHẾ PHỐI HỢP\nĐiều 4. Trả lời kiến nghị\nỦy ban nhân dân xã trả lời kiến nghị trong thời hạn 10 ngày làm việc.\n"
+         "Thôn: Tây Sơn; Số kiến nghị: 12\nThôn: Đông Hòa; Số kiến nghị: 25")
+
+
+@pytest.mark.parametrize("question, says", [
+    ("Thôn Đông Hòa có bao nhiêu kiến nghị?", "Đông Hòa; Số kiến nghị: 25"),  # every key term in one row
+    ("Điều 4 quy chế phối hợp quy định gì?", "10 ngày làm việc"),  # the article named is retrieved
+])
+def test_a_question_the_words_plainly_answer_passes_the_out_of_subject_bar(question, says):
+    # one chunk of a small Word file mixing topics: its dense cosine is below the bar (0.85 < 0.86)
+    hits = [Hit(Chunk("file:qc.docx", 0, MIXED, title="QUY CHẾ PHỐI HỢP"), 0.9, 1, dense_score=0.85)]
+    answer = ExtractiveAnswerer(min_dense_similarity=0.86).answer(question, hits)
+    assert not answer.refused and says in answer.text
+
+
+def test_the_bar_still_refuses_what_the_words_do_not_answer():
+    hits = [Hit(Chunk("file:qc.docx", 0, MIXED, title="QUY CHẾ PHỐI HỢP"), 0.9, 1, dense_score=0.85)]
+    for question in ("Giá vàng hôm nay bao nhiêu?", "Thôn Đông Hòa có bao nhiêu hộ nghèo?"):
+        assert ExtractiveAnswerer(min_dense_similarity=0.86).answer(question, hits).refused
