@@ -57,3 +57,11 @@ def test_locate_names_the_clause_above_a_position():
     assert locate(plan, plan.index("Ban Dân")) == "mục III"
     assert locate("Chương II\nĐiều 5. Phạm vi\nNội dung", 30) == "Điều 5"
     assert locate("Văn bản không có đề mục.", 5) == ""
+
+
+def test_the_eth_that_stands_for_d_stroke_is_read_as_it():
+    # "Ðiều 40", "Bộ Giáo Dục và Ðào Tạo": U+00D0 from old fonts, in Pháp điển and the gazette
+    from rag.text import clean, normalize, strip_accents, syllables
+
+    assert clean("khoản 1 Ðiều 40") == "khoản 1 Điều 40" and normalize("ðồng") == "đồng"
+    assert syllables(normalize("Ðào Tạo")) == syllables(normalize("Đào Tạo")) and strip_accents("Ðiều") == "Dieu"
