@@ -18,6 +18,9 @@ _ZERO_WIDTH = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"))
 # some keyboards ("Ðiều 40", "Bộ Giáo Dục và Ðào Tạo": 54 times in Pháp điển, 19 in congbao).
 _ZERO_WIDTH.update({0x00D0: "Đ", 0x00F0: "đ"})
 _BARE_D = str.maketrans("đĐðÐ", "dDdD")
+# A hyphen of another code point inside a word or số hiệu ("155/2018/NĐ‑CP", "08/2010/TT–BYT" in
+# the gazette, from web copies): the ASCII hyphen. With spaces around, a dash stays a dash.
+_INNER_DASH = re.compile(r"(?<=\w)[\u2010\u2011\u2012\u2013\u2212](?=\w)")
 _SPACES = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
 _BLANK_LINES = re.compile(r"\n{3,}")
 
@@ -36,7 +39,7 @@ def clean(text: str) -> str:
     >>> clean("Ðiều 40") == "Điều 40"
     True
     """
-    text = unicodedata.normalize("NFC", text).translate(_ZERO_WIDTH)
+    text = _INNER_DASH.sub("-", unicodedata.normalize("NFC", text).translate(_ZERO_WIDTH))
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     lines = (_SPACES.sub(" ", line).strip() for line in text.split("\n"))
     return _BLANK_LINES.sub("\n\n", "\n".join(lines)).strip()

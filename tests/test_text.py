@@ -65,3 +65,12 @@ def test_the_eth_that_stands_for_d_stroke_is_read_as_it():
 
     assert clean("khoản 1 Ðiều 40") == "khoản 1 Điều 40" and normalize("ðồng") == "đồng"
     assert syllables(normalize("Ðào Tạo")) == syllables(normalize("Đào Tạo")) and strip_accents("Ðiều") == "Dieu"
+
+
+def test_a_hyphen_of_another_code_point_inside_a_so_hieu_is_the_ascii_one():
+    from rag.query import parse
+    from rag.text import clean
+
+    assert clean("Nghị định 155/2018/NĐ\u2011CP và 08/2010/TT\u2013BYT") == "Nghị định 155/2018/NĐ-CP và 08/2010/TT-BYT"
+    assert clean("Thanh niên \u2013 Điều 5") == "Thanh niên \u2013 Điều 5"  # a dash between words stays
+    assert parse("Nghị định 155/2018/NĐ-CP quy định gì?").numbers[0].matches(clean("155/2018/NĐ\u2011CP"))
