@@ -15,6 +15,7 @@ Windows-1258, TCVN3, VNI; see :mod:`ingest.encoding`), PDF (:mod:`ingest.pdf`), 
 
 from __future__ import annotations
 
+import dataclasses
 import gzip
 import json
 import logging
@@ -181,6 +182,16 @@ def read_file(path: Path, name: str, *, ocr: str = "off") -> list[Document]:
         meta, body, error = front_matter(clean_keep(text))
         if error:
             raise InputError(f"{path}: {error}. Fix the block between the '---' lines at the top, or remove it.")
+        if "\f" in body.strip("\f \n"):
+            # pdftotext's output: pages separated by form feeds, read as the PDF's pages are (running
+            # headers, page numbers and the title block dropped, page numbers kept for citations)
+            from ingest.pdf import pdf_document
+
+            document = pdf_document(path, name, body.rstrip("\f \n").split("\f"))
+            found = Meta(document.title, document.number, document.date, document.issuer, document.doc_type)
+            meta = Meta(*(clean(v) for v in (meta.title, meta.number, meta.date, meta.issuer, meta.doc_type))).over(found)
+            return [dataclasses.replace(document, title=meta.title, number=meta.number, date=meta.date,
+                                        issuer=meta.issuer, doc_type=meta.doc_type or "Tài liệu")]
         return [_document(path, name, body, wrapped=None, meta=meta)]
     raise InputError(f"{path}: {_why_unsupported(path)}")
 

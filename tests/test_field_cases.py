@@ -304,3 +304,22 @@ def test_both_versions_left_in_the_folder_are_quoted_with_a_warning(tmp_path, mo
     assert not _verdicts(_checker(), run, {"": spec})
     answer = json.loads((run.out / "ask.json").read_text(encoding="utf-8"))
     assert {c["doc_id"] for c in answer["citations"]} == {"file:quy-che-phoi-hop.txt", "file:quy-che-phoi-hop-2026.txt"}
+
+
+def test_pdftotext_pages_with_running_headers_go_in_clean(tmp_path, monkeypatch, capsys, model_dir):
+    """case13's kind, with the rest of pdftotext's output: form feeds between pages, the gazette's
+    running header and page numbers. A page break inside the list of khoản 2 Điều 3 must not cut it."""
+    source = (FIELD / "case13" / "docs" / "quy-che-pdftotext.txt").read_text(encoding="utf-8")
+    cut = source.index("b) Thông báo trên hệ thống loa")
+    paged = ("CÔNG BÁO/Số 12/Ngày 05-3-2026\n" + source[:cut] + "1\n\fCÔNG BÁO/Số 12/Ngày 05-3-2026\n"
+             + source[cut:] + "\n2\n\f")
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "quy-che-pdftotext.txt").write_text(paged, encoding="utf-8")
+    run = _Run(tmp_path, monkeypatch, capsys, model_dir)
+    assert run.ingest(corpus) == 0
+    run.ask({"": "Hình thức công khai thông tin gồm những gì?"})
+    spec = {"answer_contains_all": ["Niêm yết", "loa truyền thanh", "hội nghị thôn"],
+            "cite_doc": "file:quy-che-pdftotext.txt", "section_contains": "khoản 2 Điều 3"}
+    assert not _verdicts(_checker(), run, {"": spec})
+    assert "CÔNG BÁO" not in json.loads((run.out / "ask.json").read_text(encoding="utf-8"))["text"]

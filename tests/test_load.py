@@ -63,3 +63,20 @@ def test_text_files_in_subfolders_keep_distinct_ids(tmp_path):
         (tmp_path / sub).mkdir()
         (tmp_path / sub / "ke-hoach.md").write_text(f"# Kế hoạch {sub}\nNội dung.", encoding="utf-8")
     assert [d.doc_id for d in load_documents([tmp_path])] == ["file:2025/ke-hoach.md", "file:2026/ke-hoach.md"]
+
+
+PDFTOTEXT = ("CÔNG BÁO/Số 12/Ngày 05-3-2026\nQUY CHẾ\nPhối hợp công tác ở xã\nĐiều 3. Công khai thông tin\n"
+             "1. Ủy ban nhân dân xã công khai các nội dung tại nhà văn hóa thôn. Việc công khai được thực hiện chậm\n"
+             "nhất 05 ngày làm việc.\n2. Hình thức công khai gồm:\na) Niêm yết tại trụ sở;\n1\n\f"
+             "CÔNG BÁO/Số 12/Ngày 05-3-2026\nb) Thông báo trên loa truyền thanh;\nc) Thông báo tại hội nghị thôn.\n2\n\f")
+
+
+def test_pdftotext_output_is_read_page_by_page_like_the_pdf(tmp_path):
+    """Form feeds separate pdftotext's pages: running headers and page numbers go, lines re-join,
+    and each page's start is kept for citations; front matter still wins for the metadata."""
+    (tmp_path / "quy-che.txt").write_text("---\nsố hiệu: 02/QC-UBND\n---\n" + PDFTOTEXT, encoding="utf-8")
+    (doc,) = load_documents([tmp_path])
+    assert "CÔNG BÁO" not in doc.text and "\n1\n" not in doc.text and "\n2\n" not in doc.text
+    assert "a) Niêm yết tại trụ sở;\nb) Thông báo trên loa truyền thanh;" in doc.text  # the list is whole again
+    assert "chậm nhất 05 ngày làm việc." in doc.text  # the wrapped line re-joined
+    assert len(doc.page_starts) == 2 and doc.number == "02/QC-UBND" and doc.doc_id == "file:quy-che.txt"
