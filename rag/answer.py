@@ -20,7 +20,7 @@ from rag import cite, inforce
 from rag.config import DEFAULT_EMBED_MODEL
 from rag.evidence import Terms, holds_counted, holds_kind, key_terms, keyed
 from rag.guard import is_instruction, without_instructions
-from rag.query import DOC_TYPES, Query, as_query
+from rag.query import DOC_TYPES, Query, as_query, day_months_in
 from rag.text import HEADING, normalize, sentences, strip_accents, syllables
 from rag.types import Answer, Citation, Hit, Turn
 
@@ -58,6 +58,7 @@ def _key(word: str, accented: bool) -> str:
 
 
 _YEAR = re.compile(r"(?:19[4-9]\d|20\d\d)")
+_YEAR_IN_TEXT = re.compile(r"(?<!\d)(?:19[4-9]\d|20\d\d)(?!\d)")
 
 
 def missing_specifics(question: str | Query, hits: Sequence[Hit]) -> set[str]:
@@ -72,7 +73,9 @@ def missing_specifics(question: str | Query, hits: Sequence[Hit]) -> set[str]:
         c = hit.chunk
         seen.update(_key(w, accented) for w in syllables(" ".join((c.title, c.number, c.date, c.provision, c.text))))
         seen.update(_YEAR.findall(c.date))
-        seen.add(c.date[:5])  # "05/03", a date named without its year
+        seen.update(_YEAR_IN_TEXT.findall(c.text))  # "giai đoạn 2021-2025" mentions 2025
+        seen.add(c.date[:5])  # "05/03", a date named without its year: the document's date ...
+        seen.update(day_months_in(c.text))  # ... or one its text writes ("Ngày 5/3, xã họp ...")
     return {t for t in wanted if _key(t, accented) not in seen}
 
 
@@ -329,9 +332,12 @@ class ExtractiveAnswerer:
         lead = chosen[0].hit.chunk
         said = inforce.note(lead, found, short_label)
         others = [] if said else inforce.twins(lead, chosen[0].quote, hits[: self.pool])
-        if others:  # two versions that disagree, neither known to be current: quote what the other says
-            shown = [s for s in (_counterpart(chosen[0], c, hits[: self.pool]) for c in others) if s is not None]
-            chosen = chosen + shown
+        # two versions that disagree, neither known to be current: quote what the other says instead
+        # (an identical copy whose retrieved part is elsewhere has no such sentence: no warning)
+        shown = [s for s in (_counterpart(chosen[0], c, hits[: self.pool]) for c in others) if s is not None]
+        shown = [s for s in shown if " ".join(normalize(s.text).split()) != " ".join(normalize(chosen[0].text).split())]
+        others = [s.hit.chunk for s in shown]
+        chosen = chosen + shown
         answer = cite.verify(self._compose(q.question, hits, chosen, evidence))
         if others:
             markers = {c.doc_id: c.marker for c in answer.citations}

@@ -101,8 +101,10 @@ def note(lead: Chunk, found: dict[str, Change], label) -> str:
 
 def twins(lead: Chunk, quoted: str, hits: Sequence[Hit]) -> list[Chunk]:
     """Other retrieved documents of ``lead``'s very title that cannot be ordered against it (no
-    date on one of them, or the same date) and whose retrieved text does not hold ``quoted``: two
-    versions that disagree, neither known to be current. One chunk per document, in rank order.
+    date on one of them, or the same date; and no different issuer or số hiệu) and whose retrieved
+    text does not hold ``quoted`` (each piece of it): two versions that may disagree, neither known to
+    be current. One chunk per document, in rank order; the answerer warns only when it finds the
+    other's differing sentence.
 
     >>> a = Chunk("file:qc.txt", 0, "Công khai chậm nhất 07 ngày.", title="Quy chế phối hợp")
     >>> b = Chunk("file:qc-2026.txt", 0, "Công khai chậm nhất 05 ngày.", title="Quy chế phối hợp")
@@ -111,7 +113,8 @@ def twins(lead: Chunk, quoted: str, hits: Sequence[Hit]) -> list[Chunk]:
     >>> twins(a, "Công khai chậm nhất 07 ngày.", [Hit(a, 1.0, 1), Hit(a, 0.9, 2)])
     []
     """
-    said = " ".join(normalize(quoted).split())
+    pieces = [" ".join(normalize(p).split()) for p in quoted.split(" … ")]
+    pieces = [p for p in pieces if p]
     found: dict[str, Chunk] = {}
     holds: set[str] = set()
     for hit in hits:
@@ -122,8 +125,11 @@ def twins(lead: Chunk, quoted: str, hits: Sequence[Hit]) -> list[Chunk]:
         same = bool(lead.title) and normalize(lead.title).lower() == normalize(c.title).lower()
         if not same or (lead.date and c.date and lead.date != c.date):
             continue  # another document, or versions the dates order (:func:`changes`)
+        if any(a and b and a != b for a, b in ((lead.issuer, c.issuer), (lead.number, c.number))):
+            continue  # a "Quy chế làm việc" of another body, not a version of this one
         found.setdefault(c.doc_id, c)
-        if said and said in " ".join(normalize(c.text).split()):
+        text = " ".join(normalize(c.text).split())
+        if pieces and all(p in text for p in pieces):
             holds.add(c.doc_id)
     return [c for d, c in found.items() if d not in holds]
 

@@ -57,9 +57,11 @@ _NUMBER = re.compile(r"(?<![\w/.-])(\d{1,4})((?:[/-][0-9a-zđ]+)+)(?![\w/])")
 _DATE_NUM = re.compile(r"(?<![\w/.-])(\d{1,2})[/.-](\d{1,2})[/.-](\d{4}|\d{2})(?![\w/.-])")
 _DATE_WORDS = re.compile(r"\bngay (\d{1,2}) thang (\d{1,2}) nam (\d{4})\b")
 #: A day and month without the year, after "ngày"/"mùng" ("Kế hoạch ngày 5/3", "ngày 5 tháng 3"), typed on a phone.
-_DAY_MONTH = re.compile(r"\b(?:ngay|mung|mong) ((\d{1,2})[/.-](\d{1,2}))(?!\w|[/.-]\d)")
+_DAY_MONTH = re.compile(r"\b(?:ngay|mung|mong|den|tu) ((\d{1,2})[/.-](\d{1,2}))(?!\w|[/.-]\w)")
 _DAY_MONTH_WORDS = re.compile(r"\bngay (\d{1,2}) thang (\d{1,2})\b(?! nam \d)")
-_DAY_MONTH_TYPED = re.compile(r"\b(ng[aà]y|m[uù]ng|m[oồ]ng) (\d{1,2})[/.-](\d{1,2})(?!\w|[/.-]\d)", re.IGNORECASE)
+_DAY_MONTH_TYPED = re.compile(r"\b(ng[aà]y|m[uù]ng|m[oồ]ng|đến|từ) (\d{1,2})[/.-](\d{1,2})(?!\w|[/.-]\w)", re.IGNORECASE)
+#: Any day and month written in a passage ("5/3", "05/03/2026", "ngày 5 tháng 3"), for evidence checks.
+_ANY_DAY_MONTH = re.compile(r"(?<![\w/.-])(\d{1,2})[/.-](\d{1,2})(?:[/.-]\d{2,4})?(?![\w/-])|\bngày (\d{1,2}) tháng (\d{1,2})\b")
 _DAY_MONTH_SPELLED = re.compile(r"\b(ng[aà]y) (\d{1,2}) th[aá]ng (\d{1,2})\b(?! n[aă]m \d)", re.IGNORECASE)
 _DATE_SPELLED = re.compile(r"\b(ng[aà]y) (\d{1,2}) th[aá]ng (\d{1,2}) n[aă]m (\d{4})\b", re.IGNORECASE)
 _YEAR = re.compile(r"(?<![\w/.-])(19[4-9]\d|20\d\d)(?![\w/.-])")
@@ -415,18 +417,24 @@ def unshouted(text: str) -> str:
     reads capitals as other words. Other text comes back as it is.
 
     >>> unshouted("UBND XÃ PHẢI CÔNG KHAI THÔNG TIN THEO QUY CHẾ 01/QC-UBND MẤY NGÀY?")
-    'UBND xã phải công khai thông tin theo quy chế 01/QC-UBND mấy ngày?'
+    'UBND xã phải công khai thông tin theo Quy chế 01/QC-UBND mấy ngày?'
     >>> unshouted("Theo Luật số 10/2022/QH15 thì xã công khai gì?")
     'Theo Luật số 10/2022/QH15 thì xã công khai gì?'
     """
     letters = [c for c in text if c.isalpha()]
     if len(letters) < 8 or sum(c.isupper() for c in letters) < 0.8 * len(letters):
         return text
-    words = [w if any(c.isdigit() for c in w) or w.upper() in _ABBREVIATIONS else w.lower() for w in text.split(" ")]
+    words = [w if any(c.isdigit() or c == "/" for c in w) or w.strip(_PUNCT).upper() in _ABBREVIATIONS else w.lower()
+             for w in text.split(" ")]
     out = " ".join(words)
+    # a document type keeps its capital, which is what tells "Luật" (a law) from "luật" (the law)
+    folded = strip_accents(out).lower()
+    for m in re.finditer(rf"\b(?:{_TYPE_ALT})\b", folded):
+        out = out[: m.start()] + out[m.start()].upper() + out[m.start() + 1:]
     return out[:1].upper() + out[1:]
 
 
+_PUNCT = ",.;:!?()[]\"'“”"
 #: Abbreviations kept in capitals when a question typed in capitals is put in sentence case.
 _ABBREVIATIONS = {"UBND", "HĐND", "HDND", "MTTQ", "UBMTTQ", "QH", "TW", "CP", "BNV", "BTC", "TTCP", "UBTVQH", "CCB", "ĐTN", "DTN"}
 
@@ -479,14 +487,31 @@ def _date(day: str, month: str, year: str) -> str | None:
     d, mth = int(day), int(month)
     if len(year) == 2:
         year = "20" + year
-    if not (1 <= d <= 31 and 1 <= mth <= 12):
+    if _day_month(day, month) is None:  # 32/1, 31/2, 13th month
         return None
     return f"{d:02d}/{mth:02d}/{year}"
 
 
+_MONTH_DAYS = (31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+
+
 def _day_month(day: str, month: str) -> str | None:
     d, mth = int(day), int(month)
-    return f"{d:02d}/{mth:02d}" if 1 <= d <= 31 and 1 <= mth <= 12 else None
+    return f"{d:02d}/{mth:02d}" if 1 <= mth <= 12 and 1 <= d <= _MONTH_DAYS[mth - 1] else None
+
+
+def day_months_in(text: str) -> set[str]:
+    """Every day and month a passage writes, as ``dd/mm`` (to check "ngày 5/3" against it).
+
+    >>> sorted(day_months_in("Ngày 5/3, xã họp; ngày 20 tháng 6 báo cáo; Quyết định 05/03/2026."))
+    ['05/03', '20/06']
+    """
+    out = set()
+    for m in _ANY_DAY_MONTH.finditer(normalize(text).lower()):
+        day, month = (m.group(1), m.group(2)) if m.group(1) else (m.group(3), m.group(4))
+        if (found := _day_month(day, month)) is not None:
+            out.add(found)
+    return out
 
 
 def _fold(text: str) -> str:

@@ -19,8 +19,10 @@ _ZERO_WIDTH = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"))
 _ZERO_WIDTH.update({0x00D0: "Đ", 0x00F0: "đ"})
 _BARE_D = str.maketrans("đĐðÐ", "dDdD")
 # A hyphen of another code point inside a word or số hiệu ("155/2018/NĐ‑CP", "08/2010/TT–BYT" in
-# the gazette, from web copies): the ASCII hyphen. With spaces around, a dash stays a dash.
-_INNER_DASH = re.compile(r"(?<=\w)[\u2010\u2011\u2012\u2013\u2212](?=\w)")
+# the gazette, from web copies): the ASCII hyphen. With spaces around, a dash stays a dash, and so
+# does a dash between digits ("giai đoạn 2021–2025" stays two years).
+_DASHES = "[\u2010\u2011\u2012\u2013\u2212]"
+_INNER_DASH = re.compile(rf"(?<=[^\W\d]){_DASHES}(?=\w)|(?<=\w){_DASHES}(?=[^\W\d])")
 _SPACES = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
 _BLANK_LINES = re.compile(r"\n{3,}")
 
@@ -95,7 +97,7 @@ _SENTENCE_END = re.compile(r"(?<=[^\d\s][.!?;])\s+(?=[\"“(\[]?[A-ZĐÀ-Ỹa-z�
 
 #: A table row as ingest writes it, every cell after its column header ("Thôn: Hòa Bình; Số mô hình
 #: đăng ký: 1; Được công nhận: 0", :func:`ingest.docx.table_lines`): one sentence, never cut at ";".
-_TABLE_ROW = re.compile(r"^[^:;.!?\n]{1,80}: [^;\n]*(?:; [^:;.!?\n]{1,80}: [^;\n]*)+$")
+_TABLE_ROW = re.compile(r"^[^:;.!?\n]{1,80}: (?:(?![.!?]\s)[^;\n])*(?:; [^:;.!?\n]{1,80}: (?:(?![.!?]\s)[^;\n])*)+$")
 
 
 def sentences(text: str) -> list[tuple[int, int]]:
@@ -110,6 +112,8 @@ def sentences(text: str) -> list[tuple[int, int]]:
     >>> t = "Thôn: Hòa Bình; Số mô hình: 1\\nXã họp dân; Thôn họp tổ."
     >>> [t[a:b] for a, b in sentences(t)]
     ['Thôn: Hòa Bình; Số mô hình: 1', 'Xã họp dân;', 'Thôn họp tổ.']
+    >>> len(sentences("Thời hạn: 10 ngày. Trường hợp cần xác minh thì 20 ngày; Lệ phí: không thu."))
+    3
     """
     spans: list[tuple[int, int]] = []
     offset = 0

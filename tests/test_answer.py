@@ -306,3 +306,24 @@ def test_the_bar_still_refuses_what_the_words_do_not_answer():
     hits = [Hit(Chunk("file:qc.docx", 0, MIXED, title="QUY CHẾ PHỐI HỢP"), 0.9, 1, dense_score=0.85)]
     for question in ("Giá vàng hôm nay bao nhiêu?", "Thôn Đông Hòa có bao nhiêu hộ nghèo?"):
         assert ExtractiveAnswerer(min_dense_similarity=0.86).answer(question, hits).refused
+
+
+def test_no_twin_warning_for_another_bodys_namesake_or_a_copy_retrieved_elsewhere():
+    q = "Xã phải công khai thông tin chậm nhất mấy ngày?"
+    ours = dataclasses.replace(_version("file:qc-ubnd.txt", "07"), issuer="Ủy ban nhân dân xã", number="01/QC-UBND")
+    theirs = dataclasses.replace(_version("file:qc-du.txt", "05"), issuer="Đảng ủy xã", number="05-QC/ĐU")
+    answer = ExtractiveAnswerer().answer(q, [Hit(ours, 0.9, 1), Hit(theirs, 0.8, 2)])
+    assert "cùng tên" not in answer.text and len(answer.citations) == 1
+    # the same text, of which another part was retrieved: nothing in it disagrees
+    copy = Chunk("file:copy.txt", 3, "Điều 9. Hiệu lực\nQuy chế có hiệu lực từ ngày ký.", title="Quy chế phối hợp")
+    answer = ExtractiveAnswerer().answer(q, [Hit(_version("file:a.txt", "05"), 0.9, 1), Hit(copy, 0.8, 2)])
+    assert "cùng tên" not in answer.text and len(answer.citations) == 1
+
+
+def test_a_day_and_month_or_a_year_written_in_the_passage_counts_as_mentioned():
+    meeting = _hit("tin", "Ngày 5/3, Ủy ban nhân dân xã tổ chức hội nghị tập huấn công tác dân vận cho các thôn.", 1,
+                   title="Tin hoạt động", number="")
+    answer = ExtractiveAnswerer().answer("Ngày 5/3 xã tổ chức hội nghị gì?", [meeting])
+    assert not answer.refused, answer.text
+    plan = _hit("kh", "Giai đoạn 2021-2025, xã phấn đấu 100% thôn có mô hình Dân vận khéo.", 1, title="Kế hoạch", number="")
+    assert not ExtractiveAnswerer().answer("Mục tiêu về mô hình Dân vận khéo đến năm 2025 là gì?", [plan]).refused

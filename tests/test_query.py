@@ -96,6 +96,16 @@ def test_query_is_frozen():
 
 def test_a_question_typed_in_capitals_is_read_in_sentence_case():
     q = parse("UBND XÃ PHẢI CÔNG KHAI THÔNG TIN THEO QUYẾT ĐỊNH 33/2014/QĐ-TTG MẤY NGÀY?")
-    assert q.text == "UBND xã phải công khai thông tin theo quyết định 33/2014/QĐ-TTG mấy ngày?"
+    assert q.text == "UBND xã phải công khai thông tin theo Quyết định 33/2014/QĐ-TTG mấy ngày?"
+    assert q.doc_types == ("quyet dinh",)  # the type keeps its capital
+    shouted = parse("PHẠM VI ĐIỀU CHỈNH CỦA LUẬT TIẾP CÔNG DÂN LÀ GÌ?")
+    assert shouted.asks_scope and shouted.doc_types == ("luat",)
+    assert parse("UBND, HĐND XÃ CÓ TRÁCH NHIỆM GÌ THEO NGHỊ QUYẾT (NQ/TW)?").text.startswith("UBND, HĐND xã")
     assert q.question.startswith("UBND XÃ") and [n.serial for n in q.numbers] == ["33"] and q.kind == "date"
     assert parse("Theo Luật 10/2022/QH15, xã công khai gì?").text == "Theo Luật 10/2022/QH15, xã công khai gì?"
+
+
+def test_day_and_month_edges():
+    assert parse("từ ngày 1/7 đến 15/7 xã làm gì?").day_months == ("01/07", "15/07")
+    assert parse("ngày 31/2 họp").day_months == () and parse("ngày 31/2/2026").dates == ()
+    assert parse("Kế hoạch ngày 5-3-KH/ĐU").day_months == ()

@@ -73,4 +73,5 @@ def test_a_hyphen_of_another_code_point_inside_a_so_hieu_is_the_ascii_one():
 
     assert clean("Nghị định 155/2018/NĐ\u2011CP và 08/2010/TT\u2013BYT") == "Nghị định 155/2018/NĐ-CP và 08/2010/TT-BYT"
     assert clean("Thanh niên \u2013 Điều 5") == "Thanh niên \u2013 Điều 5"  # a dash between words stays
+    assert clean("giai đoạn 2021\u20132025") == "giai đoạn 2021\u20132025"  # and between years
     assert parse("Nghị định 155/2018/NĐ-CP quy định gì?").numbers[0].matches(clean("155/2018/NĐ\u2011CP"))
