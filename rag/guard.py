@@ -24,7 +24,7 @@ _MACHINE = (r"(trợ lý (ảo|AI|hỏi đáp|tự động|thông minh|kỹ thu�
             r"máy hỏi đáp|phần mềm hỏi đáp|assistant|llm)")
 #: Patterns read with their accents (unaccented, "đúng nội dung" would read as "đừng nói"), on the
 #: lower-cased sentence in which "AI" keeps its capitals (:func:`_ai_cased`); only for sentences that
-#: name a machine reader (:data:`_NAMES_MACHINE`).
+#: name a machine reader (:data:`_MACHINE_WORDS`).
 _ACCENTED = tuple(
     re.compile(p)
     for p in (
@@ -58,9 +58,10 @@ _DECLARED = tuple(
 )
 
 
-#: Cheap test that a sentence could match :data:`_ACCENTED` at all (most sentences cannot).
-_NAMES_MACHINE = re.compile(r"\bAI\b|trợ lý|chatbot|chat bot|mô hình|hệ thống|máy hỏi|phần mềm|"
-                            r"assistant|llm|system|chỉ thị|công cụ tìm kiếm", re.IGNORECASE)
+#: Words one of which a sentence must hold for :data:`_ACCENTED` to match at all (most hold none);
+#: "AI" itself is looked for in capitals.
+_MACHINE_WORDS = ("trợ lý", "chatbot", "chat bot", "mô hình", "hệ thống", "máy hỏi", "phần mềm", "assistant", "llm",
+                  "system", "chỉ thị", "công cụ tìm kiếm")
 
 
 def _ai_cased(text: str) -> str:
@@ -117,13 +118,13 @@ def is_instruction(sentence: str) -> bool:
 @lru_cache(maxsize=65536)  # the same passages come back question after question
 def _is_instruction(sentence: str) -> bool:
     text = normalize(sentence)
-    bare = strip_accents(text).lower()
+    lower = text.lower()
+    bare = strip_accents(lower)
     if any(p.search(bare) for p in _PATTERNS):
         return True
-    lower = text.lower()
-    if any(p.search(lower) for p in _DECLARED):
+    if "hỏi" in lower and any(p.search(lower) for p in _DECLARED):  # each names a question ("hỏi")
         return True
-    if not _NAMES_MACHINE.search(text):
+    if "AI" not in text and not any(word in lower for word in _MACHINE_WORDS):
         return False
     cased = _ai_cased(text)
     return any(p.search(cased) for p in _ACCENTED)
