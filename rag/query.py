@@ -395,7 +395,9 @@ def parse(question: str, history: Sequence[Turn] = ()) -> Query:
         text=text,
         words=words,
         accented=accented,
-        previous=normalize(previous) if previous else None,
+        # a short question that names its own document or article ("Điều 3 quy chế phối hợp quy định gì?")
+        # stands alone unless it points back ("Còn Điều 5 thì sao?")
+        previous=normalize(previous) if previous and not ((numbers or articles) and not points_back(text)) else None,
         numbers=tuple(numbers),
         articles=articles,
         dates=tuple(dates),

@@ -109,3 +109,10 @@ def test_day_and_month_edges():
     assert parse("từ ngày 1/7 đến 15/7 xã làm gì?").day_months == ("01/07", "15/07")
     assert parse("ngày 31/2 họp").day_months == () and parse("ngày 31/2/2026").dates == ()
     assert parse("Kế hoạch ngày 5-3-KH/ĐU").day_months == ()
+
+
+def test_a_short_question_naming_its_own_article_or_document_is_no_follow_up():
+    history = [Turn("user", "Xã phải công khai thông tin chậm nhất mấy ngày?"), Turn("assistant", "05 ngày")]
+    assert parse("Điều 3 quy chế phối hợp quy định gì?", history).previous is None
+    assert parse("Thông tư 09/2025 quy định gì?", history).previous is None
+    assert parse("Còn Điều 5 thì sao?", history).previous == "Xã phải công khai thông tin chậm nhất mấy ngày?"
