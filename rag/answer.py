@@ -57,8 +57,7 @@ def _key(word: str, accented: bool) -> str:
     return word if accented else strip_accents(word)
 
 
-_YEAR = re.compile(r"(?:19[4-9]\d|20\d\d)")
-_YEAR_IN_TEXT = re.compile(r"(?<!\d)(?:19[4-9]\d|20\d\d)(?!\d)")
+_YEAR = re.compile(r"(?<!\d)(?:19[4-9]\d|20\d\d)(?!\d)")
 
 
 def missing_specifics(question: str | Query, hits: Sequence[Hit]) -> set[str]:
@@ -72,8 +71,7 @@ def missing_specifics(question: str | Query, hits: Sequence[Hit]) -> set[str]:
     for hit in hits:
         c = hit.chunk
         seen.update(_key(w, accented) for w in syllables(" ".join((c.title, c.number, c.date, c.provision, c.text))))
-        seen.update(_YEAR.findall(c.date))
-        seen.update(_YEAR_IN_TEXT.findall(c.text))  # "giai đoạn 2021-2025" mentions 2025
+        seen.update(_YEAR.findall(f"{c.date} {c.text}"))  # "giai đoạn 2021-2025" mentions 2025
         seen.add(c.date[:5])  # "05/03", a date named without its year: the document's date ...
         seen.update(day_months_in(c.text))  # ... or one its text writes ("Ngày 5/3, xã họp ...")
     return {t for t in wanted if _key(t, accented) not in seen}
@@ -178,7 +176,7 @@ def names_dated_document(q: Query, hits: Sequence[Hit]) -> bool:
     for hit in hits:
         c = hit.chunk
         kind = " ".join(strip_accents(w) for w in syllables(c.doc_type or ""))
-        if c.date and kind and (c.date in q.dates or c.date[:5] in q.day_months) and f" {kind} " in asked:
+        if kind and q.names_date(c.date) and f" {kind} " in asked:
             return True
     return False
 

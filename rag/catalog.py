@@ -103,7 +103,7 @@ class Catalog:
         return {
             doc_id for doc_id, m in self.docs.items()
             if (m.number and any(n.matches(m.number, m.doc_type) for n in query.numbers))
-            or (m.date and (m.date in query.dates or m.date[:5] in query.day_months))
+            or query.names_date(m.date)
         }
 
     def siblings(self, doc_id: str) -> set[str]:

@@ -236,6 +236,15 @@ class Query:
             out = re.sub(rf"(?<![\w/.-]){re.escape(short)}(?![\w/])", full, out)
         return out
 
+    def names_date(self, date: str) -> bool:
+        """True when ``date`` (a document's, dd/mm/yyyy) is one the question names, in full or by its
+        day and month only ("Kế hoạch ngày 5/3").
+
+        >>> parse("Kế hoạch ngày 5/3").names_date("05/03/2026"), parse("ngày 6/3/2026").names_date("05/03/2026")
+        (True, False)
+        """
+        return bool(date) and (date in self.dates or date[:5] in self.day_months)
+
     @property
     def evidence_text(self) -> str:
         """What passages are compared with: :attr:`canonical`, unaccented when the question was
