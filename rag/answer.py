@@ -290,6 +290,12 @@ class ExtractiveAnswerer:
         # "Điều 3 của Quy chế quy định gì?": the whole article answers (all its khoản), cited at the
         # Điều; "Khoản 2 Điều 4 quy định gì?" asks one khoản, answered like any other question.
         whole_article = bool(q.asks_scope and named and not any(a.khoan or a.diem for a in q.articles))
+        if whole_article:
+            # the named article of the named document ("Điều 2 Nghị định 125/2026 quy định gì?"): as
+            # for Điều 1 above, its words are not the question's, so coverage cannot judge it
+            own = [s for s in fitting if article_of(s.hit.chunk, s.start) == named and names_document(q, s.hit.chunk)]
+            if own:
+                fitting, evidence = own, 1.0
         if not fitting or evidence < self.refusal_threshold:
             return refusal(q.question, hits, evidence)
         best = max(fitting, key=lambda s: s.score)

@@ -190,3 +190,11 @@ def test_a_document_with_articles_but_no_article_1_answers_with_its_trich_yeu(pi
     assert not answer.refused, answer.text
     assert [c.doc_id for c in answer.citations] == ["s:tt-09"]
     assert answer.citations[0].quote == "Quy định chế độ báo cáo kết quả thực hiện dân chủ ở cơ sở"
+
+
+@pytest.mark.parametrize("question", ["Điều 12 Luật 42/2013/QH13 quy định gì?", "dieu 12 luat 42/2013 quy dinh gi"])
+def test_a_named_article_of_a_document_named_by_number_is_answered_whatever_its_words(pipe, question):
+    """No word of the question is in the article: the article and the số hiệu say which text it is."""
+    answer = pipe.ask(question)
+    assert not answer.refused, answer.text
+    assert [c.doc_id for c in answer.citations] == ["s:tcd-12"] and "01 ngày trong 01 tuần" in answer.text
