@@ -107,6 +107,11 @@ def holds_kind(kind: str, sentence: str) -> bool:
 
 
 # Words that open what follows the counted noun ("bao nhiêu ngày kể từ ...", "mấy lần trong năm").
+# Measure words and units that count alone (unaccented): what follows them is the question's own
+# wording, not part of the unit ("bao nhiêu hộ tán thành", "mấy ngày xã phải công nhận", "bao nhiêu
+# phiếu đồng ý"), and the answer ("hai phần ba tổng số đại diện hộ gia đình", "quá nửa số phiếu")
+# need not repeat it.
+_UNITS = frozenset("ngay thang nam tuan gio phut lan dot ky nguoi ho phieu dong xa thon phuong".split())
 _CONNECTIVES = frozenset("ke tu sau truoc trong ngoai moi thi la de duoc phai cho voi tinh lam".split())
 _COUNTING = re.compile(r"\b(?:bao nhieu|may)\s+(\w+)(?:\s+(\w+))?")
 
@@ -120,6 +125,8 @@ def counted(question: str) -> tuple[str, ...]:
     (('thanh', 'vien'), ('ngay',), ())
     >>> counted("xa tra loi trong thoi han bao nhieu ngay ke tu ngay nhan")
     ('ngay',)
+    >>> counted("Cần bao nhiêu hộ tán thành?"), counted("Cần bao nhiêu phiếu đồng ý?")
+    (('ho',), ('phieu',))
     """
     bare = strip_accents(normalize(question)).lower()
     m = _COUNTING.search(bare)
@@ -128,6 +135,8 @@ def counted(question: str) -> tuple[str, ...]:
     words = [w for w in m.groups() if w]
     if words[0] in STOP_BARE:
         return ()
+    if words[0] in _UNITS:
+        return (words[0],)
     pair = len(words) == 2 and words[1] not in STOP_BARE and words[1] not in _CONNECTIVES and len(words[1]) > 1
     return tuple(words[:2]) if pair else (words[0],)
 

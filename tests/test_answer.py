@@ -172,6 +172,24 @@ def test_the_counted_word_stops_at_a_connective():
     assert not answer.refused and "10 ngày làm việc" in answer.text
 
 
+@pytest.mark.parametrize("question, quote", [
+    # civic_dev dev-073, dev-137, dev-085: the words after the unit are the question's, not the unit's
+    ("Thôn họp bàn góp tiền làm đường thì cần bao nhiêu hộ tán thành mới được thông qua?",
+     "từ hai phần ba tổng số đại diện hộ gia đình trở lên trong thôn tán thành"),
+    ("Cần bao nhiêu phiếu đồng ý thì nội dung trưng cầu có giá trị?", "quá nửa số phiếu hợp lệ tán thành"),
+    ("Bầu xong thì trong mấy ngày xã phải công nhận kết quả bầu trưởng thôn?", "trong thời hạn 05 ngày làm việc"),
+])
+def test_a_measure_word_counts_without_the_words_after_it(question, quote):
+    hit = _hit("l", "Quyết định của cộng đồng dân cư được thông qua khi có từ hai phần ba tổng số đại diện hộ gia đình "
+               "trở lên trong thôn tán thành. Nội dung trưng cầu được quá nửa số phiếu hợp lệ tán thành thì có giá trị. "
+               "Chủ tịch Ủy ban nhân dân cấp xã công nhận kết quả bầu trưởng thôn trong thời hạn 05 ngày làm việc.", 1)
+    answer = ExtractiveAnswerer().answer(question, [hit])
+    assert not answer.refused and quote in answer.citations[0].quote, answer.text
+    # the unit itself is still required: a number of something else does not answer
+    other = _hit("o", "Thôn tổ chức họp ít nhất 02 lần trong năm và mời đại diện các đoàn thể tham dự.", 1)
+    assert ExtractiveAnswerer().answer("Cần bao nhiêu hộ tán thành thì được thông qua?", [other]).refused
+
+
 def test_a_table_after_a_lead_in_is_quoted_with_its_header_row():
     hit = _hit("bc", "Kết quả đăng ký mô hình của các thôn như sau:\nSTT Thôn Số mô hình đăng ký Số mô hình được công nhận\n"
                "1 Tây Sơn 2 2\n2 Đông Hòa 3 1\nNhìn chung, các thôn đăng ký đúng thời hạn.", 1)
