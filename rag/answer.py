@@ -61,11 +61,24 @@ _YEAR = re.compile(r"(?<!\d)(?:19[4-9]\d|20\d\d)(?!\d)")
 
 
 def missing_specifics(question: str | Query, hits: Sequence[Hit]) -> set[str]:
-    """The document numbers and years of the question (:attr:`Query.specifics`) that none of ``hits`` mentions."""
+    """The document numbers and years of the question (:attr:`Query.specifics`) that none of ``hits``
+    mentions, and the documents it names by type and serial only ("Chỉ thị số 19") that none of
+    ``hits`` is or mentions (:meth:`DocNumber.mentioned_in`).
+
+    >>> from rag.types import Chunk
+    >>> hits = [Hit(Chunk("d", 0, "Sơ kết Kết luận số 03 ngày 19/01/2021 của Ban Bí thư."), 1.0, 1)]
+    >>> missing_specifics("Chỉ thị số 19 của Ban Bí thư đề ra giải pháp nào?", hits)
+    {'chi thi so 19'}
+    >>> missing_specifics("Kết luận số 03 của Ban Bí thư nói gì?", hits)
+    set()
+    """
     q = as_query(question)
     wanted = q.specifics
+    unseen = {n.text for n in q.numbers if not (n.year or n.code) and n.doc_type
+              and not any(n.matches(h.chunk.number, h.chunk.doc_type)
+                          or n.mentioned_in(f"{h.chunk.title}\n{h.chunk.text}") for h in hits)}
     if not wanted:
-        return set()
+        return unseen
     accented = q.compares_accents
     seen: set[str] = set()
     for hit in hits:
@@ -74,7 +87,7 @@ def missing_specifics(question: str | Query, hits: Sequence[Hit]) -> set[str]:
         seen.update(_YEAR.findall(f"{c.date} {c.text}"))  # "giai đoạn 2021-2025" mentions 2025
         seen.add(c.date[:5])  # "05/03", a date named without its year: the document's date ...
         seen.update(day_months_in(c.text))  # ... or one its text writes ("Ngày 5/3, xã họp ...")
-    return {t for t in wanted if _key(t, accented) not in seen}
+    return unseen | {t for t in wanted if _key(t, accented) not in seen}
 
 
 _OPENING = re.compile(r"\s*(?:Căn cứ|Thực hiện|Nhằm|Để|Trên cơ sở|Quán triệt|Triển khai|Theo)\b")

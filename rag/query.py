@@ -118,6 +118,22 @@ class DocNumber:
             return False
         return bool(self.year or self.code or (self.doc_type and doc_type))
 
+    def mentioned_in(self, text: str) -> bool:
+        """True when ``text`` names this document by type and serial: "Chỉ thị số 19", "chỉ thị 19",
+        or the serial with the type's initials as ký hiệu ("19-CT/TW"). For a number named by type and
+        serial only (no year, no ký hiệu), which :func:`specific_terms` cannot check word by word.
+
+        >>> n = parse("Chỉ thị số 19 của Ban Bí thư đề ra giải pháp nào?").numbers[0]
+        >>> n.mentioned_in("Thực hiện Chỉ thị 19-CT/TW ngày 10/01/2023"), n.mentioned_in("Kết luận số 03 ngày 19/01/2021")
+        (True, False)
+        """
+        if not self.doc_type:
+            return False
+        folded = _fold(text)
+        serial = rf"0*{re.escape(self.serial)}"
+        initials = "".join(w[0] for w in self.doc_type.split())
+        return bool(re.search(rf"\b{re.escape(self.doc_type)}(?: so)? {serial}\b|\b{serial}-{initials}\b", folded))
+
 
 @dataclass(frozen=True)
 class Article:

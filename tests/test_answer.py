@@ -190,6 +190,18 @@ def test_a_measure_word_counts_without_the_words_after_it(question, quote):
     assert ExtractiveAnswerer().answer("Cần bao nhiêu hộ tán thành thì được thông qua?", [other]).refused
 
 
+@pytest.mark.parametrize("question, refused", [
+    ("Chỉ thị số 05 của Ban Bí thư đề ra những giải pháp nào?", True),   # only Chỉ thị 19 is mentioned
+    ("Chỉ thị 19 của Ban Bí thư đề ra những giải pháp nào?", False),
+    ("chi thi so 19 cua ban bi thu de ra nhung giai phap nao", False),
+])
+def test_a_document_named_by_type_and_serial_must_be_in_the_passages(question, refused):
+    hit = _hit("tin", "Ban Dân vận sơ kết việc thực hiện Chỉ thị 19-CT/TW ngày 10/01/2018 của Ban Bí thư; các giải pháp "
+               "gồm tăng cường tuyên truyền và củng cố hệ thống chính trị ở cơ sở.", 1, title="Tin bài", number="")
+    answer = ExtractiveAnswerer().answer(question, [hit])
+    assert answer.refused == refused, answer.text
+
+
 def test_a_table_after_a_lead_in_is_quoted_with_its_header_row():
     hit = _hit("bc", "Kết quả đăng ký mô hình của các thôn như sau:\nSTT Thôn Số mô hình đăng ký Số mô hình được công nhận\n"
                "1 Tây Sơn 2 2\n2 Đông Hòa 3 1\nNhìn chung, các thôn đăng ký đúng thời hạn.", 1)
