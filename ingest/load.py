@@ -261,7 +261,9 @@ def _open_text(path: Path) -> str:
 
 
 def _read_jsonl(path: Path) -> Iterator[Document]:
-    for lineno, line in enumerate(_open_text(path).splitlines(), start=1):
+    # JSON Lines are separated by "\n" alone: str.splitlines() would also cut at U+0085, U+2028 and
+    # the like, which JSON strings may hold raw (the gazette's check boxes "Giới tính: \x85 Nam")
+    for lineno, line in enumerate(_open_text(path).split("\n"), start=1):
         if not line.strip():
             continue
         try:

@@ -31,6 +31,26 @@ def test_txt_and_md_use_the_first_line_as_title_and_skip_readme(tmp_path):
     assert [(d.doc_id, d.title) for d in docs] == [("file:ke-hoach.md", "Kế hoạch mẫu"), ("file:tin.txt", "Tin mẫu")]
 
 
+def test_jsonl_strings_may_hold_unicode_line_separators(tmp_path):
+    # JSON allows raw U+0085 / U+2028 / U+2029 inside strings; the gazette's forms use U+0085 as a
+    # check box ("Giới tính: \x85 Nam \x85 Nữ"), and str.splitlines() cut such a record in two
+    path = tmp_path / "congbao.jsonl"
+    records = [{"doc_id": "a", "text": "3. Giới tính: \x85 Nam \x85 Nữ\u2028Hết.\u2029"}, {"doc_id": "b", "text": "Hai"}]
+    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8")
+    docs = list(load_documents([path]))
+    assert [d.doc_id for d in docs] == ["a", "b"] and "Nam" in docs[0].text and "Nữ" in docs[0].text
+
+
+def test_every_shared_jsonl_corpus_loads():
+    from pathlib import Path
+
+    corpus = Path(__file__).resolve().parents[2] / "shared" / "data" / "corpus"
+    if not corpus.is_dir():
+        pytest.skip("../shared/data/corpus is not here")
+    for name, count in (("civic.jsonl", 1267), ("alqac.jsonl", 2249), ("congbao.jsonl.gz", 412)):
+        assert sum(1 for _ in load_documents([corpus / name])) == count, name
+
+
 def test_malformed_line_names_file_and_line(tmp_path):
     path = tmp_path / "bad.jsonl"
     path.write_text('{"doc_id": "a", "text": "ok"}\n{"doc_id": "b", "text": \n', encoding="utf-8")
