@@ -270,6 +270,13 @@ class ExtractiveAnswerer:
         named = q.article
         if named:  # "Điều 6 ... quy định gì?": the sentences of that article answer, when retrieved
             fitting = [s for s in fitting if article_of(s.hit.chunk, s.start) == named] or fitting
+        if q.lists and fitting:
+            # "Theo những tiêu chí nào?": within the best passage's document, a list whose heading or
+            # lead-in names what is asked ("I. TIÊU CHÍ ĐÁNH GIÁ" over its items) answers before
+            # sentences that merely hold more of the question's words
+            doc = max(fitting, key=lambda s: s.score).hit.chunk.doc_id
+            fitting = [s for s in fitting if s.hit.chunk.doc_id == doc and "\n" in s.text
+                       and holds_counted(q.lists, s.text.split("\n", 1)[0])] or fitting
         # "Điểm b khoản 2 Điều 3 quy định gì?", "khoản 2 Điều 4 ...": the sentences of that very unit
         unit = q.articles[0].label() if q.articles and (q.articles[0].khoan or q.articles[0].diem) else ""
         if unit:
@@ -311,10 +318,14 @@ class ExtractiveAnswerer:
                 fitting, evidence = own, 1.0
         if not fitting or evidence < self.refusal_threshold:
             return refusal(q.question, hits, evidence)
-        best = max(fitting, key=lambda s: s.score)
+        # (ties: the list whose heading says least besides what is asked, "1. Hạn chế" before
+        # "II. HẠN CHẾ VÀ NGUYÊN NHÂN")
+        best = max(fitting, key=lambda s: (s.score, -len(s.text.split("\n", 1)[0].split()) if q.lists else 0))
         chosen = [best]
+        # a list under a heading or lead-in naming what is asked is the whole answer
+        named_list = bool(q.lists) and "\n" in best.text and holds_counted(q.lists, best.text.split("\n", 1)[0])
         for candidate in sorted(scored, key=lambda s: -s.score):
-            if len(chosen) >= self.max_sentences:
+            if len(chosen) >= self.max_sentences or named_list:
                 break
             # Only the best passage's own document: on civic_dev a second document's sentence
             # was a correct citation 10 times in 58.
@@ -340,8 +351,13 @@ class ExtractiveAnswerer:
         chosen = [s if s.pieces else whole_sentence(s) for s in chosen]
         chosen = [whole_list(s) if listing or s.text.endswith(":") else s for s in chosen]
         whole = whole_article or whole_unit  # already the unit asked, nothing to add under a heading
-        if listing and not whole and not chosen[0].text.rstrip().endswith((":", ";")) and "\n" not in chosen[0].text:
-            chosen[0] = heading_list(chosen[0], terms)
+        first = chosen[0]
+        opening = first.hit.chunk.text[first.start:].split("\n", 1)[0]
+        if listing and not whole and not first.text.rstrip().endswith((":", ";")) and (
+                "\n" not in first.text or is_heading(opening) or titled(first.hit.chunk.text, first.start, first.start + len(opening))):
+            # a sentence, or a titled item with its body ("1. Công tác tham mưu" over its a), b), c)),
+            # under a heading that names what is asked: the heading's items
+            chosen[:1] = heading_list(first, terms, hits[: self.pool])
         chosen = [s for i, s in enumerate(chosen)
                   if not any(c.hit is s.hit and c.start <= s.start and s.end <= c.end for c in chosen[:i])]
         if not listing:
@@ -385,9 +401,24 @@ class ExtractiveAnswerer:
         for start, end in spans:
             text = chunk.text[start:end]
             bare = text.strip().strip("*_#> ").strip()  # markdown emphasis and titles of web pages
+            if kind == "list" and is_heading(bare) and "\n" not in text.strip():
+                # "Theo những tiêu chí nào?" under "I. TIÊU CHÍ ĐÁNH GIÁ": the heading with its items
+                # answers, judged as one (the heading alone says where, not what)
+                listed = heading_list(_Scored(hit, start, end, 0.0, 0.0), terms)[0]
+                nested = any(chunk.text[a:b].rstrip().endswith(":") for a, b in listed.pieces[1:])
+                # (not over provisions of which one is itself a list, "2. Hình thức công khai gồm:":
+                # that list answers, and its items are not in an outline)
+                if listed.pieces and len(listed.pieces) > 1 and listed.pieces[0][0] == start and not nested:
+                    text = listed.text
+                    coverage = terms.coverage(text, f"{chunk.title}\n{chunk.section}\n{evidence_text}")
+                    held = frozenset(u for u in terms.units if terms.holds(u, text))
+                    out.append(dataclasses.replace(listed, coverage=coverage, score=coverage * rank_prior, held=held))
+                continue
             if len(text.split()) < 3 or is_heading(bare) or bare.endswith("?") or text.lstrip().startswith("#"):
                 continue  # a heading says where and a question asks: the passage's statements say what
-            if text.rstrip().endswith(":") and (kind == "list" or not holds_kind(kind, text)):
+            if titled(chunk.text, start, end) and kind != "list":
+                continue  # "1. Hạn chế" over its items says where; each item says what
+            if titled(chunk.text, start, end) or text.rstrip().endswith(":") and (kind == "list" or not holds_kind(kind, text)):
                 # a lead-in whose answer is in its items or table rows is judged with them
                 whole = whole_list(_Scored(hit, start, end, 0.0, 0.0))
                 start, end, text = whole.start, whole.end, whole.text
@@ -405,7 +436,10 @@ class ExtractiveAnswerer:
         quotes: dict[int, list[str]] = {}
         parts = []
         # The sentence that answers comes first; the rest follow in document order.
-        ordered = chosen[:1] + sorted(chosen[1:], key=lambda s: (s.hit.rank, s.start))
+        # (a list going on in the document's next passages keeps the document's order)
+        ordered = chosen[:1] + sorted(chosen[1:], key=lambda s: (s.hit.chunk.doc_id != chosen[0].hit.chunk.doc_id,
+                                                                 s.hit.rank if s.hit.chunk.doc_id != chosen[0].hit.chunk.doc_id else 0,
+                                                                 s.hit.chunk.chunk_index, s.start))
         for s in ordered:
             marker = markers.setdefault(s.hit.chunk.point_id, len(markers) + 1)
             quotes.setdefault(marker, []).append(s.quote)
@@ -468,6 +502,26 @@ def _style(line: str) -> str:
 
 
 _ROW = re.compile(r"^\s*\d{1,3}\s+\S")  # "2 Đông Hòa 3 1": a table row numbered by STT
+#: Most words of a titled item's title line ("1. Hạn chế", "2. Công tác dân vận chính quyền").
+TITLE_WORDS = 12
+
+
+def titled(text: str, start: int, end: int) -> bool:
+    r"""True when ``text[start:end]`` is the title line of an item whose body is the lines under it:
+    numbered or lettered, short (:data:`TITLE_WORDS`), no closing punctuation, and the next line
+    opens an item of another style ("1. Hạn chế" over "a) …", "b) …"). Such a line says where, like
+    a heading; its body says what, as the items of a lead-in ending in ":" do.
+
+    >>> t = "II. HẠN CHẾ\n1. Hạn chế\na) Mô hình còn chung chung.\n2. Nguyên nhân\na) Thiếu kinh nghiệm."
+    >>> titled(t, 12, 22), titled(t, 23, 50)
+    (True, False)
+    """
+    line = text[start:end].strip()
+    if "\n" in line or not _ITEM.match(line) or line.endswith((".", ";", ":", "!", "?")) or len(line.split()) > TITLE_WORDS:
+        return False
+    after = text[end:].lstrip("\n")
+    nxt = after.split("\n", 1)[0]
+    return bool(_style(nxt)) and _style(nxt) != _style(line)
 
 
 def whole_list(s: _Scored) -> _Scored:
@@ -482,18 +536,21 @@ def whole_list(s: _Scored) -> _Scored:
     idx = next((i for i, (a, b) in enumerate(spans) if a <= s.start < b), None)
     if idx is None:
         return s
+    def lead(i: int) -> bool:  # "… gồm:" or a titled item's title line ("1. Hạn chế")
+        return ":" in text[spans[i][0]:spans[i][1]] or titled(text, *spans[i])
+
     j = idx
-    while j > 0 and ":" not in text[spans[j][0]:spans[j][1]] and (
+    while j > 0 and not lead(j) and (
             _ITEM.match(text[spans[j][0]:spans[j][1]]) or text[spans[j - 1][0]:spans[j - 1][1]].rstrip().endswith(";")):
         j -= 1
-    if ":" not in text[spans[j][0]:spans[j][1]]:
+    if not lead(j):
         return s
     start, end = spans[j]
     # the first item's style; under a table's header row, the rows'
     style = next((_style(text[a:b]) for a, b in spans[j + 1:j + 3] if _style(text[a:b])), "")
     for a, b in spans[j + 1:]:
         line, tail = text[a:b], text[start:end].rstrip()
-        if not (tail.endswith((":", ";")) or (style and _style(line) == style)):
+        if not (tail.endswith((":", ";")) or (style and _style(line) == style) or (end == spans[j][1] and style)):
             break
         if style and _ITEM.match(line) and _style(line) != style:
             break  # the next khoản, not an item of this list
@@ -640,12 +697,15 @@ def _lines(text: str) -> list[tuple[int, int]]:
     return spans
 
 
-def heading_list(s: _Scored, terms: Terms) -> _Scored:
+def heading_list(s: _Scored, terms: Terms, hits: Sequence[Hit] = ()) -> list[_Scored]:
     """For a list question: the heading above the sentence and the items right under it.
 
     "Kế hoạch có những nhiệm vụ trọng tâm nào?" is answered by "II. NHIỆM VỤ TRỌNG TÂM"
-    and its "1. ...", "2. ..." lines, not by one sub-item. Used only when the heading
-    holds a key term the sentence lacks; otherwise ``s`` comes back unchanged.
+    and its "1. ...", "2. ..." lines (their sub-items left out), not by one sub-item. Used only
+    when the heading holds a key term the sentence lacks; otherwise ``[s]`` comes back unchanged.
+    A section that goes on past the passage goes on in the next passages of the document among
+    ``hits`` (the chunker cuts long sections between items): each gives its own items, cited at
+    its own marker. Without them, a passage holding one item quotes what it has of that item.
     """
     text = s.hit.chunk.text
     lines = _lines(text)
@@ -656,24 +716,43 @@ def heading_list(s: _Scored, terms: Terms) -> _Scored:
     else:
         heading, first, pieces = text[lines[head][0]:lines[head][1]], head + 1, [lines[head]]
     if first >= len(lines) or not heading:
-        return s
-    if not any(terms.holds(u, heading) for u in terms.units if u not in s.held):
-        return s
+        return [s]
+    if head != at and not any(terms.holds(u, heading) for u in terms.units if u not in s.held):
+        return [s]  # (a quote that opens on the heading itself was chosen for it)
     style = _ITEM.match(text[lines[first][0]:lines[first][1]])
     if not style:
-        return s
-    marker = re.compile(r"^\s*" + (r"\d{1,2}[.)]" if style.group(0).strip()[0].isdigit() else re.escape(style.group(0).strip()[0]) if not style.group(0).strip()[0].isalpha() else r"[a-zđ]\)") + r"\s")
-    words = len(heading.split())
-    for a, b in lines[first:]:
-        line = text[a:b]
-        if is_heading(line) and not marker.match(line):
+        return [s]
+    mark = style.group(0).strip()[0]
+    marker = re.compile(r"^\s*" + (r"\d{1,2}[.)]" if mark.isdigit() else r"[a-zđ]\)" if mark.isalpha() else re.escape(mark)) + r"\s")
+    words = [len(heading.split())]
+
+    def items(chunk_text: str, spans: list[tuple[int, int]]) -> tuple[list[tuple[int, int]], bool]:
+        """The item lines of ``spans`` and whether the list ended there (a heading, the word limit)."""
+        found = []
+        for a, b in spans:
+            line = chunk_text[a:b]
+            if is_heading(line) and not marker.match(line):
+                return found, True
+            if marker.match(line):
+                words[0] += len(line.split())
+                if words[0] > LIST_WORDS:
+                    return found, True
+                found.append((a, b))
+        return found, False
+
+    own, ended = items(text, lines[first:])
+    pieces += own
+    more: list[_Scored] = []
+    index = s.hit.chunk.chunk_index
+    while not ended:  # the section goes on in the document's next passage, when retrieved
+        index += 1
+        nxt = next((h for h in hits if h.chunk.doc_id == s.hit.chunk.doc_id and h.chunk.chunk_index == index), None)
+        if nxt is None or nxt.chunk.section.strip() != heading.strip():
             break
-        if marker.match(line):
-            words += len(line.split())
-            if words > LIST_WORDS:
-                break
-            pieces.append((a, b))
-    if len(pieces) < 2 or len(pieces) == 2 and head is not None:
+        found, ended = items(nxt.chunk.text, _lines(nxt.chunk.text))
+        if found:
+            more.append(_Scored(nxt, found[0][0], found[-1][1], s.coverage, s.score, s.held, tuple(found)))
+    if not more and (len(pieces) < 2 or len(pieces) == 2 and head is not None):
         # one item only before the passage ends: quote what the passage has of it, sub-items included
         a = lines[head][0] if head is not None else lines[first][0]
         end = a
@@ -682,9 +761,11 @@ def heading_list(s: _Scored, terms: Terms) -> _Scored:
                 break
             end = b
         if end <= s.end:
-            return s
-        return _Scored(s.hit, a, end, s.coverage, s.score, s.held)
-    return _Scored(s.hit, pieces[0][0], pieces[-1][1], s.coverage, s.score, s.held, tuple(pieces))
+            return [s]
+        return [_Scored(s.hit, a, end, s.coverage, s.score, s.held)]
+    if not pieces:
+        return [s]
+    return [_Scored(s.hit, pieces[0][0], pieces[-1][1], s.coverage, s.score, s.held, tuple(pieces)), *more]
 
 
 def _counterpart(s: _Scored, other, hits: Sequence[Hit]) -> _Scored | None:

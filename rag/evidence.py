@@ -116,6 +116,23 @@ _CONNECTIVES = frozenset("ke tu sau truoc trong ngoai moi thi la de duoc phai ch
 _COUNTING = re.compile(r"\b(?:bao nhieu|may)\s+(\w+)(?:\s+(\w+))?")
 
 
+_LISTED = re.compile(r"\b(?:nhung|cac)((?: \w+){1,4}) (?:nao|gi)\b")
+
+
+def listed(question: str) -> tuple[str, ...]:
+    """What a list question asks the items of ("những tiêu chí nào" -> ``("tieu", "chi")``, unaccented);
+    () when it names nothing ("gồm những gì").
+
+    >>> listed("Mô hình được đánh giá theo những tiêu chí nào?"), listed("Kế hoạch có những nhiệm vụ trọng tâm nào?")
+    (('tieu', 'chi'), ('nhiem', 'vu', 'trong', 'tam'))
+    >>> listed("Hồ sơ gồm những gì?"), listed("Xã công khai mấy ngày?")
+    ((), ())
+    """
+    m = _LISTED.search(strip_accents(normalize(question)).lower())
+    words = tuple(m.group(1).split()) if m else ()
+    return () if not words or words[0] in STOP_BARE else words
+
+
 def counted(question: str) -> tuple[str, ...]:
     """What a "bao nhiêu X"/"mấy X" question counts (X's syllables, unaccented); () when unsaid.
 

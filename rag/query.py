@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
-from rag.evidence import counted, question_kind
+from rag.evidence import counted, listed, question_kind
 from rag.text import has_diacritics, normalize, strip_accents, syllables
 from rag.types import Turn
 
@@ -191,6 +191,7 @@ class Query:
     asks_scope: bool = False
     kind: str = ""
     counts: tuple[str, ...] = ()
+    lists: tuple[str, ...] = ()  # what a list question asks the items of (rag.evidence.listed)
 
     @property
     def has_diacritics(self) -> bool:
@@ -433,6 +434,7 @@ def parse(question: str, history: Sequence[Turn] = ()) -> Query:
         restored=text,
         kind=question_kind(text),
         counts=counted(text),
+        lists=listed(text) if question_kind(text) == "list" else (),
         asks_scope=(bool(_SCOPE.search(folded)) and not _OTHER_ASK.search(folded)
                     and bool(numbers or types or articles or re.match(rf"(?:theo )?(?:{_TYPE_ALT})\b", folded))),
     )

@@ -92,6 +92,8 @@ def syllables(text: str) -> list[str]:
     return _WORD.findall(normalize(text).lower())
 
 
+#: A line's opening numbering that ends in a full stop: a Roman numeral or a capital letter ("II.", "A.").
+_NUMBERING = re.compile(r"\s*(?:[IVXLC]{1,6}|[A-ZĐ])\.$")
 _SENTENCE_END = re.compile(r"(?<=[^\d\s][.!?;])\s+(?=[\"“(\[]?[A-ZĐÀ-Ỹa-zđà-ỹ0-9])")
 
 
@@ -114,6 +116,9 @@ def sentences(text: str) -> list[tuple[int, int]]:
     ['Thôn: Hòa Bình; Số mô hình: 1', 'Xã họp dân;', 'Thôn họp tổ.']
     >>> len(sentences("Thời hạn: 10 ngày. Trường hợp cần xác minh thì 20 ngày; Lệ phí: không thu."))
     3
+    >>> t = "II. NHIỆM VỤ TRỌNG TÂM\\nB. Xã họp. Dân bàn."
+    >>> [t[a:b] for a, b in sentences(t)]
+    ['II. NHIỆM VỤ TRỌNG TÂM', 'B. Xã họp.', 'Dân bàn.']
     """
     spans: list[tuple[int, int]] = []
     offset = 0
@@ -124,6 +129,8 @@ def sentences(text: str) -> list[tuple[int, int]]:
             offset += len(line) + 1
             continue
         for match in _SENTENCE_END.finditer(line):
+            if start == 0 and _NUMBERING.match(line[: match.start()]):
+                continue  # "I. TIÊU CHÍ ĐÁNH GIÁ": the numbering opens the line, it ends nothing
             spans.append((offset + start, offset + match.start()))
             start = match.end()
         spans.append((offset + start, offset + len(line)))

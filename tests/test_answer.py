@@ -132,10 +132,29 @@ def test_the_sample_corpus_still_answers_its_own_subject(samples_pipe):
 
 
 def test_a_list_question_quotes_the_heading_and_its_items(samples_pipe):
+    # section II of the sample Kế hoạch runs over five chunks: its six items are quoted in order,
+    # each cited at its own passage, their sub-items a), b), c) left out
     answer = samples_pipe.ask("Kế hoạch công tác dân vận năm 2026 có những nhiệm vụ trọng tâm nào?")
     assert not answer.refused
-    assert "NHIỆM VỤ TRỌNG TÂM" in answer.text and "1. Công tác tham mưu, hướng dẫn" in answer.text
-    assert "c) Theo dõi, đôn đốc" in answer.text and answer.citations[0].section == "mục II"
+    items = ["1. Công tác tham mưu, hướng dẫn", "2. Công tác dân vận chính quyền", '3. Phong trào thi đua "Dân vận khéo"',
+             "4. Nắm tình hình Nhân dân", "5. Công tác dân vận ở vùng đồng bào", "6. Kiện toàn tổ chức"]
+    at = [answer.text.find(i) for i in ["NHIỆM VỤ TRỌNG TÂM", *items]]
+    assert -1 not in at and at == sorted(at), answer.text
+    assert "c) Theo dõi, đôn đốc" not in answer.text and answer.citations[0].section == "mục II"
+    assert {c.doc_id for c in answer.citations} == {"mau:ke-hoach-dan-van-2026"} and len(answer.citations) > 1
+
+
+@pytest.mark.parametrize("question, first, absent", [
+    # a titled item ("1. Hạn chế") is quoted with its items, never alone
+    ("Báo cáo sơ kết 6 tháng có những hạn chế gì?", "1. Hạn chế\na) Một số mô hình", "2. Nguyên nhân"),
+    # the heading that names what is asked ("TIÊU CHÍ") beats a section holding more of the question's words
+    ("Mô hình Dân vận khéo được đánh giá theo những tiêu chí nào?", "I. TIÊU CHÍ ĐÁNH GIÁ\n1. Mô hình xuất phát",
+     "THANG ĐIỂM"),
+    ("Hồ sơ đề nghị công nhận mô hình gồm những gì?", "Hồ sơ đề nghị công nhận gồm: phiếu đăng ký", "TIÊU CHÍ"),
+])
+def test_list_questions_on_administrative_documents(samples_pipe, question, first, absent):
+    answer = samples_pipe.ask(question)
+    assert not answer.refused and first in answer.text and absent not in answer.text, answer.text
 
 
 def test_a_list_on_one_line_is_quoted_whole():
