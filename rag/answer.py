@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from rag import cite, inforce
 from rag.config import DEFAULT_EMBED_MODEL
-from rag.evidence import Terms, holds_counted, holds_kind, key_terms, keyed
+from rag.evidence import Terms, holds_counted, holds_kind, key_terms, keyed, levels, other_level
 from rag.guard import is_instruction, without_instructions
 from rag.query import DOC_TYPES, Query, as_query, day_months_in
 from rag.text import HEADING, normalize, sentences, strip_accents, syllables
@@ -266,7 +266,10 @@ class ExtractiveAnswerer:
         scored = [dataclasses.replace(s, score=s.score * 0.5) if s.hit.chunk.doc_id in found else s for s in scored]
         kind = q.kind
         # A number or a date the question asks for must be in the quote itself.
-        fitting = [s for s in scored if fits_kind(q, s.text) and holds_counted(q.counts, s.text)]
+        # ... and a sentence about another administrative level ("cấp tỉnh" for "cấp xã") answers nothing
+        asked_levels = levels(q.evidence_text)
+        fitting = [s for s in scored if fits_kind(q, s.text) and holds_counted(q.counts, s.text)
+                   and not other_level(asked_levels, s.text)]
         named = q.article
         if named:  # "Điều 6 ... quy định gì?": the sentences of that article answer, when retrieved
             fitting = [s for s in fitting if article_of(s.hit.chunk, s.start) == named] or fitting

@@ -59,8 +59,12 @@ _PLURAL = re.compile(r"\bnhung(?: \w+){1,2} (?:nao|gi)\b")
 _DIGIT = re.compile(r"\d")
 _REFERENCE = re.compile(r"^\s*(?:\d{1,2}[.)]|[a-z]\))\s|\b(?:dieu|khoan|diem|chuong|muc|phu luc)\s+[\w.]*\d[\w.]*")
 # Accented: unaccented "sau" is both "sáu" (six) and "sau" (after, "như sau").
-_NUMBER_WORDS = re.compile(r"\b(một|hai|ba|bốn|tư|năm|sáu|bảy|tám|chín|mười|mươi|trăm|nghìn|ngàn|triệu|tỷ|nửa|phần|"
+# ("tư" is left out: "Thông tư", "tư vấn", "tư pháp"; "một phần tư" still counts by "một", "phần")
+_NUMBER_WORDS = re.compile(r"\b(một|hai|ba|bốn|năm|sáu|bảy|tám|chín|mười|mươi|trăm|nghìn|ngàn|triệu|tỷ|nửa|phần|"
                            r"toàn bộ|đa số|quá bán)\b")
+#: A số hiệu in unaccented lower case ("100/2014/ttlt-btc-btp", "15-kh/bdvtu", "10/2022/qh15").
+_DOC_NUMBER = re.compile(r"\b\d+/\d{4}/[a-z0-9đ/-]+|\b\d+-[a-z]{1,6}/[a-z0-9/-]+")
+_DATE = re.compile(r"\b\d{1,2}[/.-]\d{1,2}[/.-]\d{4}\b")
 _TIME_WORDS = re.compile(r"\b(ngay|thang|nam|quy|tuan|gio|hang nam|dinh ky|thuong xuyen|ngay sau|truoc khi|sau khi|"
                          r"khi co|ke tu|nhiem ky)\b")
 
@@ -95,15 +99,51 @@ def holds_kind(kind: str, sentence: str) -> bool:
     False
     >>> holds_kind("number", "Kết quả của các thôn như sau:"), holds_kind("number", "Mỗi thôn có hai tổ.")
     (False, True)
+    >>> holds_kind("number", "Thù lao hòa giải viên theo Thông tư liên tịch số 100/2014/TTLT-BTC-BTP ngày 30/7/2014.")
+    False
+    >>> holds_kind("date", "Ban công tác Mặt trận do Ủy ban Mặt trận Tổ quốc Việt Nam cấp xã thành lập.")
+    False
     """
     bare = strip_accents(normalize(sentence)).lower().replace("mot so", "")  # "một số" counts nothing
     bare = _REFERENCE.sub(" ", bare)  # "Điều 3", "khoản 2", "1." say where, not how many
+    bare = _DOC_NUMBER.sub(" ", bare)  # "Thông tư số 100/2014/TTLT-BTC-BTP" names a text, it is no figure
+    bare = bare.replace("viet nam", " ")  # "Mặt trận Tổ quốc Việt Nam" holds no year ("năm")
     if kind == "number":
         words = _REFERENCE.sub(" ", normalize(sentence).lower().replace("một số", ""))
-        return bool(_DIGIT.search(bare) or _NUMBER_WORDS.search(words))
+        return bool(_DIGIT.search(_DATE.sub(" ", bare)) or _NUMBER_WORDS.search(words))
     if kind == "date":
         return bool(_DIGIT.search(bare) or _TIME_WORDS.search(bare))
     return True
+
+
+_LEVEL = re.compile(r"\bcap (xa|huyen|tinh|trung uong)\b|\buy ban (trung uong)\b")
+
+
+def levels(text: str) -> frozenset[str]:
+    """The administrative levels ``text`` names explicitly: ``xa``, ``huyen``, ``tinh``, ``trung uong``
+    ("cấp xã", "cấp tỉnh", "Ủy ban Trung ương").
+
+    >>> sorted(levels("Ủy viên Ủy ban Mặt trận Tổ quốc cấp tỉnh: 230.000 đồng")), sorted(levels("xã họp dân"))
+    (['tinh'], [])
+    """
+    found = _LEVEL.findall(strip_accents(normalize(text)).lower())
+    return frozenset(a or b for a, b in found)
+
+
+def other_level(question_levels: frozenset[str], sentence: str) -> bool:
+    """True when ``sentence`` names administrative levels and none of those the question names: a
+    rule for "cấp tỉnh" does not answer a question about "cấp xã" (Quyết định 33/2014 gives
+    sinh hoạt phí for the central, tỉnh and huyện levels only).
+
+    >>> other_level(frozenset({"xa"}), "Ủy viên Ủy ban Mặt trận Tổ quốc cấp tỉnh: 230.000 đồng/tháng.")
+    True
+    >>> other_level(frozenset({"xa"}), "Ủy viên cấp xã, cấp huyện: 120.000 đồng."), other_level(frozenset(), "cấp tỉnh")
+    (False, False)
+    """
+    if not question_levels:
+        return False
+    named = levels(sentence)
+    return bool(named) and not (named & question_levels)
 
 
 # Words that open what follows the counted noun ("bao nhiêu ngày kể từ ...", "mấy lần trong năm").
@@ -179,6 +219,7 @@ def holds_counted(words: tuple[str, ...], sentence: str) -> bool:
     if not words:
         return True
     bare = " " + " ".join(strip_accents(w) for w in syllables(sentence)) + " "
+    bare = bare.replace(" viet nam ", " ")  # "mấy năm" is not counted by "Tổ quốc Việt Nam"
     if f" {' '.join(words)} " in bare:
         return True
     form = _UNIT_FORMS.get(tuple(words))

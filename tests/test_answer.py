@@ -221,6 +221,29 @@ def test_a_document_named_by_type_and_serial_must_be_in_the_passages(question, r
     assert answer.refused == refused, answer.text
 
 
+@pytest.mark.parametrize("question, text", [
+    # "Việt Nam" is no year for "mấy năm"
+    ("Ban công tác Mặt trận ở khu dân cư có nhiệm kỳ mấy năm?",
+     "Ủy ban Mặt trận Tổ quốc Việt Nam cấp xã thành lập Ban công tác Mặt trận ở khu dân cư."),
+    # a số hiệu is no figure for "bao nhiêu"
+    ("Tổ hòa giải ở thôn phải có tối thiểu bao nhiêu hòa giải viên?",
+     "Thù lao cho hòa giải viên thực hiện theo Thông tư liên tịch số 100/2014/TTLT-BTC-BTP ngày 30/7/2014."),
+    # a rule for another administrative level answers nothing (QĐ 33/2014 has no cấp xã figure)
+    ("Ủy viên Ủy ban Mặt trận Tổ quốc cấp xã được hỗ trợ sinh hoạt phí bao nhiêu tiền mỗi tháng?",
+     "Ủy viên Ủy ban Mặt trận Tổ quốc cấp tỉnh được hỗ trợ sinh hoạt phí, mức: 230.000 đồng/người/tháng."),
+])
+def test_a_sentence_that_only_looks_like_the_answer_is_refused(question, text):
+    answer = ExtractiveAnswerer().answer(question, [_hit("x", text, 1, title="Văn bản mẫu")])
+    assert answer.refused, answer.text
+
+
+def test_the_level_asked_answers_when_it_is_there():
+    hit = _hit("qd", "1. Ủy viên Ủy ban Mặt trận Tổ quốc cấp tỉnh được hỗ trợ sinh hoạt phí, mức: 230.000 đồng/người/tháng.\n"
+               "2. Ủy viên Ủy ban Mặt trận Tổ quốc cấp huyện được hỗ trợ sinh hoạt phí, mức: 120.000 đồng/người/tháng.", 1)
+    answer = ExtractiveAnswerer().answer("Ủy viên Ủy ban MTTQ cấp huyện được hỗ trợ sinh hoạt phí bao nhiêu tiền?", [hit])
+    assert not answer.refused and "120.000" in answer.text and "230.000" not in answer.text
+
+
 def test_a_table_after_a_lead_in_is_quoted_with_its_header_row():
     hit = _hit("bc", "Kết quả đăng ký mô hình của các thôn như sau:\nSTT Thôn Số mô hình đăng ký Số mô hình được công nhận\n"
                "1 Tây Sơn 2 2\n2 Đông Hòa 3 1\nNhìn chung, các thôn đăng ký đúng thời hạn.", 1)
