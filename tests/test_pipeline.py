@@ -122,3 +122,21 @@ def test_the_answerer_reads_the_pipelines_query_not_the_text_again(settings, sto
     # a bare string still works, parsed by the answerer itself, with the same result
     again = rag.ExtractiveAnswerer().answer(question, answer.hits)
     assert (again.text, again.refused) == (answer.text, answer.refused)
+
+
+def test_a_statute_comes_before_the_text_that_carries_it_out_when_they_are_close(settings, store, embedder, mini_corpus,
+                                                                                 monkeypatch):
+    # fused scores as RRF gives them for a Thông tư first on one leg and a Luật first on the other,
+    # and a third text far below: the Luật goes first, the far one stays where it is
+    from rag.types import Chunk, Hit
+
+    ingest.ingest_paths(settings, [mini_corpus], store=store, embedder=embedder)
+    fused = [Hit(Chunk("tt", 0, "…", doc_type="Thông tư"), 0.60, 1), Hit(Chunk("luat", 0, "…", doc_type="Luật"), 0.58, 2),
+             Hit(Chunk("nd", 0, "…", doc_type="Nghị định"), 0.50, 3), Hit(Chunk("luat2", 0, "…", doc_type="Luật"), 0.30, 4)]
+    asked = []
+    monkeypatch.setattr(store, "search", lambda name, **kw: asked.append(kw["limit"]) or list(fused))
+    hits = rag.Pipeline(settings, store=store, embedder=embedder).retrieve("xã công khai thông tin chậm nhất mấy ngày", k=3)
+    assert [h.chunk.doc_id for h in hits] == ["luat", "tt", "nd"] and [h.rank for h in hits] == [1, 2, 3]
+    assert asked and asked[0] >= 20  # looked deeper than the 3 asked, so a statute can come up
+    off = rag.Pipeline(settings.replace(statute_prior=0.0), store=store, embedder=embedder)
+    assert [h.chunk.doc_id for h in off.retrieve("xã công khai thông tin chậm nhất mấy ngày", k=3)][:3] == ["tt", "luat", "nd"]
