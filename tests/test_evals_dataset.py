@@ -111,3 +111,29 @@ def test_shared_dev_sets_load_when_present():
     assert len(civic) == 160 and sum(e.answerable for e in civic) == 140
     assert sum(bool(e.history) for e in civic) == 15
     assert len(load_dataset(shared / "alqac_dev.jsonl")) == 316
+
+
+@pytest.mark.parametrize("name", ["civic_heldout.jsonl", "civic_heldout2.jsonl"])
+def test_held_apart_sets_load_and_quote_the_corpus_verbatim(name):
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    corpus = root.parent / "shared" / "data" / "corpus" / "civic.jsonl"
+    if not corpus.exists():
+        pytest.skip("../shared/data/corpus/civic.jsonl is not here")
+    examples = load_dataset(root / "evals" / "sets" / name)
+    texts = {}
+    for line in corpus.read_text(encoding="utf-8").split("\n"):
+        if line.strip():
+            doc = json.loads(line)
+            texts[doc["doc_id"]] = doc["text"]
+    dev = {e.question for e in load_dataset(root.parent / "shared" / "data" / "eval" / "civic_dev.jsonl")}
+    assert len({e.qid for e in examples}) == len(examples)
+    for e in examples:
+        assert e.question not in dev, e.qid
+        if not e.answerable:
+            assert not e.gold_quotes, e.qid
+            continue
+        assert all(d in texts for d in e.gold_doc_ids), e.qid
+        for quote in e.gold_quotes:
+            assert any(quote in texts[d] for d in e.gold_doc_ids), (e.qid, quote)
