@@ -18,9 +18,9 @@ from dataclasses import dataclass
 
 from rag import cite, inforce
 from rag.config import DEFAULT_EMBED_MODEL
-from rag.evidence import Terms, holds_counted, holds_kind, key_terms, keyed, levels, other_level
+from rag.evidence import Terms, counted_in, holds_counted, holds_kind, key_terms, keyed, levels, other_level
 from rag.guard import is_instruction, without_instructions
-from rag.query import DOC_TYPES, Query, as_query, day_months_in
+from rag.query import DOC_TYPES, Query, as_query, day_months_in, parse_number
 from rag.text import HEADING, normalize, sentences, strip_accents, syllables
 from rag.types import Answer, Citation, Hit, Turn
 
@@ -74,9 +74,9 @@ def missing_specifics(question: str | Query, hits: Sequence[Hit]) -> set[str]:
     """
     q = as_query(question)
     wanted = q.specifics
-    unseen = {n.text for n in q.numbers if not (n.year or n.code) and n.doc_type
-              and not any(n.matches(h.chunk.number, h.chunk.doc_type)
-                          or n.mentioned_in(f"{h.chunk.title}\n{h.chunk.text}") for h in hits)}
+    unseen = {n.text for n in q.numbers if not (n.year or n.code) and n.doc_type and n.named_as_document(q.text)
+              and not any(_may_be(n, h.chunk) or n.mentioned_in(f"{h.chunk.number}\n{h.chunk.title}\n{h.chunk.text}")
+                          for h in hits)}
     if not wanted:
         return unseen
     accented = q.compares_accents
@@ -88,6 +88,33 @@ def missing_specifics(question: str | Query, hits: Sequence[Hit]) -> set[str]:
         seen.add(c.date[:5])  # "05/03", a date named without its year: the document's date ...
         seen.update(day_months_in(c.text))  # ... or one its text writes ("Ngày 5/3, xã họp ...")
     return unseen | {t for t in wanted if _key(t, accented) not in seen}
+
+
+def _names_list(lists: tuple[str, ...], text: str) -> bool:
+    r"""True when ``text`` is a list whose heading or lead-in names what a list question asks
+    (:func:`rag.evidence.listed`): its first line over items, or what precedes the ":" of a list on
+    one line ("Thành phần Ban Cứu trợ … phải có đại diện các cơ quan: Hội Chữ thập đỏ; …").
+
+    >>> _names_list(("co", "quan"), "a) Ban phải có đại diện các cơ quan: Hội Chữ thập đỏ; cơ quan Y tế; cơ quan Tài chính.")
+    True
+    >>> _names_list(("co", "quan"), "I. TIÊU CHÍ\n1. Có cơ quan chủ trì."), _names_list(("tieu", "chi"), "I. TIÊU CHÍ\n1. Mô hình hay.")
+    (False, True)
+    """
+    if "\n" in text.strip():
+        return holds_counted(lists, text.strip().split("\n", 1)[0])
+    lead, colon, items = text.partition(":")
+    return bool(colon) and items.count(";") >= 1 and holds_counted(lists, lead)
+
+
+def _may_be(n, chunk) -> bool:
+    """True when ``chunk``'s document can be the one ``n`` names by type and serial: the serial of its
+    số hiệu, and a type that fits or is unknown ("Thông tư 100" is the Thông tư liên tịch
+    100/2014/TTLT-BTC-BTP; a file's "Tài liệu" type says nothing)."""
+    own = parse_number(chunk.number) if chunk.number else None
+    if own is None or own.serial != n.serial:
+        return False
+    kind = " ".join(strip_accents(w) for w in syllables(chunk.doc_type or "")).lower()
+    return not kind or kind == "tai lieu" or kind.startswith(n.doc_type) or n.doc_type.startswith(kind)
 
 
 _OPENING = re.compile(r"\s*(?:Căn cứ|Thực hiện|Nhằm|Để|Trên cơ sở|Quán triệt|Triển khai|Theo)\b")
@@ -130,7 +157,7 @@ def names_document(q, chunk) -> bool:
     return all(w in have for w in words)
 
 
-def fits_kind(q: Query, text: str) -> bool:
+def fits_kind(q: Query, text: str, counts: tuple[str, ...] | None = None) -> bool:
     r"""True when ``text`` can carry the kind of answer ``q`` asks (:func:`rag.evidence.holds_kind`),
     or, for "có mấy hình thức …?", is a list whose lead-in names what is counted: its items count.
 
@@ -141,12 +168,13 @@ def fits_kind(q: Query, text: str) -> bool:
     """
     if holds_kind(q.kind, text):
         return True
-    if q.kind != "number" or not q.counts:
+    counts = q.counts if counts is None else counts
+    if q.kind != "number" or not counts:
         return False
     lines = [line for line in text.split("\n") if line.strip()]
     if len(lines) < 3 or not lines[0].rstrip().endswith(":"):
         return False
-    return holds_counted(q.counts, lines[0])
+    return holds_counted(counts, lines[0])
 
 
 #: Key-term coverage of one sentence (its passage half-counting) above which the words plainly
@@ -266,9 +294,11 @@ class ExtractiveAnswerer:
         scored = [dataclasses.replace(s, score=s.score * 0.5) if s.hit.chunk.doc_id in found else s for s in scored]
         kind = q.kind
         # A number or a date the question asks for must be in the quote itself.
-        # ... and a sentence about another administrative level ("cấp tỉnh" for "cấp xã") answers nothing
-        asked_levels = levels(q.evidence_text)
-        fitting = [s for s in scored if fits_kind(q, s.text) and holds_counted(q.counts, s.text)
+        # ... and a figure for another administrative level ("cấp tỉnh: 230.000 đồng" for "cấp xã")
+        # answers nothing (for other kinds one level acts on another: "cấp huyện phê chuẩn … cấp xã")
+        asked_levels = levels(q.evidence_text) if kind == "number" else frozenset()
+        counts = counted_in(q.counts, [f"{h.chunk.title}\n{h.chunk.text}" for h in hits[: self.pool]])
+        fitting = [s for s in scored if fits_kind(q, s.text, counts) and holds_counted(counts, s.text)
                    and not other_level(asked_levels, s.text)]
         named = q.article
         if named:  # "Điều 6 ... quy định gì?": the sentences of that article answer, when retrieved
@@ -278,8 +308,10 @@ class ExtractiveAnswerer:
             # lead-in names what is asked ("I. TIÊU CHÍ ĐÁNH GIÁ" over its items) answers before
             # sentences that merely hold more of the question's words
             doc = max(fitting, key=lambda s: s.score).hit.chunk.doc_id
-            fitting = [s for s in fitting if s.hit.chunk.doc_id == doc and "\n" in s.text
-                       and holds_counted(q.lists, s.text.split("\n", 1)[0])] or fitting
+            # (a list on one line counts by what precedes its ":", "… phải có đại diện các cơ quan: …; …")
+            named_lists = [s for s in fitting if s.hit.chunk.doc_id == doc and _names_list(q.lists, s.text)]
+            if max((s.coverage for s in named_lists), default=0.0) >= self.refusal_threshold:
+                fitting = named_lists  # (never turning evidence that answers into a refusal)
         # "Điểm b khoản 2 Điều 3 quy định gì?", "khoản 2 Điều 4 ...": the sentences of that very unit
         unit = q.articles[0].label() if q.articles and (q.articles[0].khoan or q.articles[0].diem) else ""
         if unit:
@@ -326,7 +358,7 @@ class ExtractiveAnswerer:
         best = max(fitting, key=lambda s: (s.score, -len(s.text.split("\n", 1)[0].split()) if q.lists else 0))
         chosen = [best]
         # a list under a heading or lead-in naming what is asked is the whole answer
-        named_list = bool(q.lists) and "\n" in best.text and holds_counted(q.lists, best.text.split("\n", 1)[0])
+        named_list = bool(q.lists) and _names_list(q.lists, best.text)
         for candidate in sorted(scored, key=lambda s: -s.score):
             if len(chosen) >= self.max_sentences or named_list:
                 break
@@ -356,7 +388,7 @@ class ExtractiveAnswerer:
         whole = whole_article or whole_unit  # already the unit asked, nothing to add under a heading
         first = chosen[0]
         opening = first.hit.chunk.text[first.start:].split("\n", 1)[0]
-        if listing and not whole and not first.text.rstrip().endswith((":", ";")) and (
+        if listing and not whole and not named_list and ":" not in first.text and (
                 "\n" not in first.text or is_heading(opening) or titled(first.hit.chunk.text, first.start, first.start + len(opening))):
             # a sentence, or a titled item with its body ("1. Công tác tham mưu" over its a), b), c)),
             # under a heading that names what is asked: the heading's items
@@ -408,10 +440,13 @@ class ExtractiveAnswerer:
                 # "Theo những tiêu chí nào?" under "I. TIÊU CHÍ ĐÁNH GIÁ": the heading with its items
                 # answers, judged as one (the heading alone says where, not what)
                 listed = heading_list(_Scored(hit, start, end, 0.0, 0.0), terms)[0]
-                nested = any(chunk.text[a:b].rstrip().endswith(":") for a, b in listed.pieces[1:])
-                # (not over provisions of which one is itself a list, "2. Hình thức công khai gồm:":
-                # that list answers, and its items are not in an outline)
-                if listed.pieces and len(listed.pieces) > 1 and listed.pieces[0][0] == start and not nested:
+                body = [ln for ln in chunk.text[listed.pieces[1][0]:listed.pieces[-1][1]].split("\n") if ln.strip()] \
+                    if len(listed.pieces) > 1 else []
+                # (only over items that are leaves, "1. Mô hình xuất phát …", "2. Được Nhân dân …": not
+                # over provisions with their own items, "2. Hình thức công khai gồm: a) … b) …", whose
+                # outline would drop what they say; that list or item answers by itself)
+                leaves = len(body) == len(listed.pieces) - 1 and not any(ln.rstrip().endswith(":") for ln in body)
+                if listed.pieces and len(listed.pieces) > 1 and listed.pieces[0][0] == start and leaves:
                     text = listed.text
                     coverage = terms.coverage(text, f"{chunk.title}\n{chunk.section}\n{evidence_text}")
                     held = frozenset(u for u in terms.units if terms.holds(u, text))
@@ -419,9 +454,12 @@ class ExtractiveAnswerer:
                 continue
             if len(text.split()) < 3 or is_heading(bare) or bare.endswith("?") or text.lstrip().startswith("#"):
                 continue  # a heading says where and a question asks: the passage's statements say what
-            if titled(chunk.text, start, end) and kind != "list":
+            title = titled(chunk.text, start, end)
+            if title and kind != "list" and not any(c.isdigit() for c in text):
                 continue  # "1. Hạn chế" over its items says where; each item says what
-            if titled(chunk.text, start, end) or text.rstrip().endswith(":") and (kind == "list" or not holds_kind(kind, text)):
+            if title and kind != "list":
+                pass  # "1. Toàn xã có 12 mô hình được công nhận" over its breakdown: a statement
+            elif title or text.rstrip().endswith(":") and (kind == "list" or not holds_kind(kind, text)):
                 # a lead-in whose answer is in its items or table rows is judged with them
                 whole = whole_list(_Scored(hit, start, end, 0.0, 0.0))
                 start, end, text = whole.start, whole.end, whole.text
@@ -530,9 +568,11 @@ def titled(text: str, start: int, end: int) -> bool:
 def whole_list(s: _Scored) -> _Scored:
     """The list a sentence belongs to: its lead-in ("... gồm:") and every item after it.
 
+    The lead-in is a line holding ":" or a titled item's title line ("1. Hạn chế", :func:`titled`).
     Items are the sentences after the lead-in while the text so far ends with ":" or
-    ";", or while the next line opens like the first item ("a)", "1.", "-"); the quote
-    stops at :data:`LIST_WORDS` words. A sentence in no list comes back unchanged.
+    ";", or while the next line opens like the first item ("a)", "1.", "-"); an item's later
+    sentences on its own line go with it; the quote stops at :data:`LIST_WORDS` words. A sentence
+    in no list comes back unchanged.
     """
     text = s.hit.chunk.text
     spans = sentences(text)
@@ -553,7 +593,13 @@ def whole_list(s: _Scored) -> _Scored:
     style = next((_style(text[a:b]) for a, b in spans[j + 1:j + 3] if _style(text[a:b])), "")
     for a, b in spans[j + 1:]:
         line, tail = text[a:b], text[start:end].rstrip()
-        if not (tail.endswith((":", ";")) or (style and _style(line) == style) or (end == spans[j][1] and style)):
+        line_start = text.rfind("\n", 0, a) + 1
+        if line_start > spans[j][1] and text[line_start:a].strip() and style and _style(text[line_start:b]) == style:
+            if len(text[start:b].split()) > LIST_WORDS:
+                break
+            end = b  # the next sentence of the same item ("a) … chung chung. Kết quả chưa rõ nét.")
+            continue
+        if not (tail.endswith((":", ";")) or (style and _style(line) == style)):
             break
         if style and _ITEM.match(line) and _style(line) != style:
             break  # the next khoản, not an item of this list
@@ -704,8 +750,9 @@ def heading_list(s: _Scored, terms: Terms, hits: Sequence[Hit] = ()) -> list[_Sc
     """For a list question: the heading above the sentence and the items right under it.
 
     "Kế hoạch có những nhiệm vụ trọng tâm nào?" is answered by "II. NHIỆM VỤ TRỌNG TÂM"
-    and its "1. ...", "2. ..." lines (their sub-items left out), not by one sub-item. Used only
-    when the heading holds a key term the sentence lacks; otherwise ``[s]`` comes back unchanged.
+    and its "1. ...", "2. ..." lines (their sub-items left out), not by one sub-item. Used when
+    the quote opens on the heading itself, or when the heading holds a key term the sentence
+    lacks; otherwise ``[s]`` comes back unchanged. A heading wrapped over two lines is read whole.
     A section that goes on past the passage goes on in the next passages of the document among
     ``hits`` (the chunker cuts long sections between items): each gives its own items, cited at
     its own marker. Without them, a passage holding one item quotes what it has of that item.
@@ -714,13 +761,26 @@ def heading_list(s: _Scored, terms: Terms, hits: Sequence[Hit] = ()) -> list[_Sc
     lines = _lines(text)
     at = next((i for i, (a, b) in enumerate(lines) if a <= s.start < b + 1), None)
     head = next((i for i in range(at, -1, -1) if is_heading(text[lines[i][0]:lines[i][1]])), None) if at is not None else None
-    if head is None:  # the heading is above the chunk: its section
+    top = head
+    while top is not None and top > 0 and not HEADING.match(text[lines[top][0]:lines[top][1]]) and is_heading(
+            text[lines[top - 1][0]:lines[top - 1][1]]):
+        top -= 1  # a heading wrapped over lines ("II. NHIỆM VỤ, GIẢI PHÁP" / "TRỌNG TÂM NĂM 2026")
+    if head is None:  # the heading is above the chunk: its section, from where it starts when retrieved
+        opening = _section_opening(s.hit, hits)
+        if opening is not None:
+            return heading_list(dataclasses.replace(s, hit=opening[0], start=opening[1], end=opening[2], pieces=()),
+                                terms, hits)
         heading, first, pieces = s.hit.chunk.section, 0, []
     else:
-        heading, first, pieces = text[lines[head][0]:lines[head][1]], head + 1, [lines[head]]
+        while head + 1 < len(lines) and is_heading(text[lines[head + 1][0]:lines[head + 1][1]]) and not (
+                HEADING.match(text[lines[head + 1][0]:lines[head + 1][1]]) or _ITEM.match(text[lines[head + 1][0]:lines[head + 1][1]])):
+            head += 1  # ... read from its first line
+        heading, first = text[lines[top][0]:lines[head][1]], head + 1
+        pieces = [(lines[top][0], lines[head][1])]
     if first >= len(lines) or not heading:
         return [s]
-    if head != at and not any(terms.holds(u, heading) for u in terms.units if u not in s.held):
+    on_heading = head is not None and top <= at <= head
+    if not on_heading and not any(terms.holds(u, heading) for u in terms.units if u not in s.held):
         return [s]  # (a quote that opens on the heading itself was chosen for it)
     style = _ITEM.match(text[lines[first][0]:lines[first][1]])
     if not style:
@@ -747,17 +807,17 @@ def heading_list(s: _Scored, terms: Terms, hits: Sequence[Hit] = ()) -> list[_Sc
     pieces += own
     more: list[_Scored] = []
     index = s.hit.chunk.chunk_index
-    while not ended:  # the section goes on in the document's next passage, when retrieved
+    while not ended:  # the section goes on in the document's next passages, when retrieved
         index += 1
         nxt = next((h for h in hits if h.chunk.doc_id == s.hit.chunk.doc_id and h.chunk.chunk_index == index), None)
-        if nxt is None or nxt.chunk.section.strip() != heading.strip():
+        if nxt is None or not _same_section(nxt.chunk.section, heading):
             break
         found, ended = items(nxt.chunk.text, _lines(nxt.chunk.text))
         if found:
             more.append(_Scored(nxt, found[0][0], found[-1][1], s.coverage, s.score, s.held, tuple(found)))
     if not more and (len(pieces) < 2 or len(pieces) == 2 and head is not None):
         # one item only before the passage ends: quote what the passage has of it, sub-items included
-        a = lines[head][0] if head is not None else lines[first][0]
+        a = lines[top][0] if head is not None else lines[first][0]
         end = a
         for _, b in lines[first:]:
             if len(text[a:b].split()) > LIST_WORDS:
@@ -769,6 +829,34 @@ def heading_list(s: _Scored, terms: Terms, hits: Sequence[Hit] = ()) -> list[_Sc
     if not pieces:
         return [s]
     return [_Scored(s.hit, pieces[0][0], pieces[-1][1], s.coverage, s.score, s.held, tuple(pieces)), *more]
+
+
+def _section_opening(hit: Hit, hits: Sequence[Hit]) -> tuple[Hit, int, int] | None:
+    """Where the section of ``hit`` (a passage that starts inside it) opens: the retrieved passage of
+    the same document before it, every passage between retrieved and in the section, that holds the
+    section's heading line, and that line's span; None when one of them was not retrieved."""
+    chunk, section = hit.chunk, hit.chunk.section
+    if not section:
+        return None
+    own = {h.chunk.chunk_index: h for h in hits if h.chunk.doc_id == chunk.doc_id}
+    index = chunk.chunk_index - 1
+    while index in own:
+        text = own[index].chunk.text
+        for a, b in _lines(text):
+            if is_heading(text[a:b]) and _same_section(section, text[a:b]):
+                return own[index], a, b
+        if not _same_section(own[index].chunk.section, section):
+            return None  # (the passage that opens the section has the section before it as its own)
+        index -= 1
+    return None
+
+
+def _same_section(section: str, heading: str) -> bool:
+    """True when a chunk's recorded ``section`` ("II. NHIỆM VỤ, GIẢI PHÁP", or "… › lead-in:") is the
+    ``heading`` read from the text (which may run over two lines), whitespace aside."""
+    a = " ".join(section.split(" › ")[0].split())
+    b = " ".join(heading.split())
+    return bool(a and b) and (a.startswith(b) or b.startswith(a))
 
 
 def _counterpart(s: _Scored, other, hits: Sequence[Hit]) -> _Scored | None:

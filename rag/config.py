@@ -58,7 +58,7 @@ class Settings:
     retrieval_mode: str = field(default="hybrid", metadata={"help": "hybrid (dense + lexical, fused), dense or lexical."})
     top_k: int = field(default=10, metadata={"help": "Chunks returned by retrieval."})
     candidates: int = field(default=50, metadata={"help": "Candidates per retrieval leg before fusion."})
-    statute_prior: float = field(default=0.1, metadata={"help": "Fused-score bonus of a statute's passages (Hiến pháp, Bộ luật, Luật) over lower texts, as a fraction (0.1 = x1.1); 0 = off (chosen by 5-fold cross-validation on civic_dev, EVALS.md)."})
+    statute_prior: float = field(default=0.1, metadata={"help": "Bonus to the fused (hybrid) score of a statute's passages (Hiến pháp, Bộ luật, Luật) over lower texts, as a fraction (0.1 = x1.1); 0 = off (chosen by 5-fold cross-validation on civic_dev, EVALS.md)."})
     reranker: str = field(default="", metadata={"help": "A second stage as module:attribute (rag/rerank.py): rag.rerank:SentenceRescorer (ships; ingest then takes ~1.9x as long) or a reranker of your own; empty = none."})
     rerank_depth: int = field(default=20, metadata={"help": "Passages the reranker re-orders before the top k are kept."})
     answer_sentences: int = field(default=2, metadata={"help": "Most sentences quoted in an extractive answer."})

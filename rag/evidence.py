@@ -55,7 +55,7 @@ _KINDS = (
 )
 
 #: "những" + one or two words + "nào"/"gì": the plural asks for every item ("Những đơn vị nào ...?").
-_PLURAL = re.compile(r"\bnhung(?: \w+){1,2} (?:nao|gi)\b")
+_PLURAL = re.compile(r"\bnhung(?: [\w,]+){1,4} (?:nao|gi)\b|\bcac(?: [\w,]+){1,3} nao\b")
 _DIGIT = re.compile(r"\d")
 _REFERENCE = re.compile(r"^\s*(?:\d{1,2}[.)]|[a-z]\))\s|\b(?:dieu|khoan|diem|chuong|muc|phu luc)\s+[\w.]*\d[\w.]*")
 # Accented: unaccented "sau" is both "sáu" (six) and "sau" (after, "như sau").
@@ -64,6 +64,8 @@ _NUMBER_WORDS = re.compile(r"\b(một|hai|ba|bốn|năm|sáu|bảy|tám|chín|m�
                            r"toàn bộ|đa số|quá bán)\b")
 #: A số hiệu in unaccented lower case ("100/2014/ttlt-btc-btp", "15-kh/bdvtu", "10/2022/qh15").
 _DOC_NUMBER = re.compile(r"\b\d+/\d{4}/[a-z0-9đ/-]+|\b\d+-[a-z]{1,6}/[a-z0-9/-]+")
+#: Names holding "Nam" (south), unaccented: "năm" (year) unaccented is the same letters.
+_SOUTH = re.compile(r"\b(?:viet|quang|ha|mien|phia|phuong) nam\b|\bnam (?:dinh|bo|trung bo|phi)\b")
 _DATE = re.compile(r"\b\d{1,2}[/.-]\d{1,2}[/.-]\d{4}\b")
 _TIME_WORDS = re.compile(r"\b(ngay|thang|nam|quy|tuan|gio|hang nam|dinh ky|thuong xuyen|ngay sau|truoc khi|sau khi|"
                          r"khi co|ke tu|nhiem ky)\b")
@@ -107,7 +109,7 @@ def holds_kind(kind: str, sentence: str) -> bool:
     bare = strip_accents(normalize(sentence)).lower().replace("mot so", "")  # "một số" counts nothing
     bare = _REFERENCE.sub(" ", bare)  # "Điều 3", "khoản 2", "1." say where, not how many
     bare = _DOC_NUMBER.sub(" ", bare)  # "Thông tư số 100/2014/TTLT-BTC-BTP" names a text, it is no figure
-    bare = bare.replace("viet nam", " ")  # "Mặt trận Tổ quốc Việt Nam" holds no year ("năm")
+    bare = _SOUTH.sub(" ", bare)  # "Mặt trận Tổ quốc Việt Nam", "Quảng Nam" hold no year ("năm")
     if kind == "number":
         words = _REFERENCE.sub(" ", normalize(sentence).lower().replace("một số", ""))
         return bool(_DIGIT.search(_DATE.sub(" ", bare)) or _NUMBER_WORDS.search(words))
@@ -156,7 +158,30 @@ _CONNECTIVES = frozenset("ke tu sau truoc trong ngoai moi thi la de duoc phai ch
 _COUNTING = re.compile(r"\b(?:bao nhieu|may)\s+(\w+)(?:\s+(\w+))?")
 
 
-_LISTED = re.compile(r"\b(?:nhung|cac)((?: \w+){1,4}) (?:nao|gi)\b")
+def counted_in(words: tuple[str, ...], passages: Sequence[str]) -> tuple[str, ...]:
+    """What the answer's number must come with, given the passages: the pair when the passages write
+    it ("bao nhiêu hộ nghèo" is not answered by "350 hộ gia đình" when "hộ nghèo" is a term there);
+    else a measure word alone ("hộ", "ngày", "phiếu"): the word after it is the question's own wording
+    ("bao nhiêu hộ tán thành", "bao nhiêu hộ bấm đồng ý": "hai phần ba tổng số đại diện hộ gia đình
+    … tán thành" answers). A word the passages never write at all ("hộ nghèo" in passages without
+    "nghèo") is left to the key-term coverage: refusing there refused paraphrases ("bấm").
+
+    >>> counted_in(("ho", "tan"), ["Từ hai phần ba tổng số đại diện hộ gia đình trở lên tán thành."])
+    ('ho',)
+    >>> counted_in(("ho", "tan"), ["Được thông qua khi có hai phần ba số hộ tán thành."])
+    ('ho', 'tan')
+    >>> counted_in(("ho", "ngheo"), ["Thôn có 350 hộ gia đình, trong đó 12 hộ nghèo."])
+    ('ho', 'ngheo')
+    """
+    if len(words) != 2 or words[0] not in _UNITS:
+        return words
+    texts = [" " + " ".join(strip_accents(w) for w in syllables(p)) + " " for p in passages]
+    if any(f" {' '.join(words)} " in t for t in texts):
+        return words
+    return words[:1]
+
+
+_LISTED = re.compile(r"\b(?:nhung|cac)((?: [\w,]+){1,4}) (?:nao|gi)\b")
 
 
 def listed(question: str) -> tuple[str, ...]:
@@ -165,12 +190,12 @@ def listed(question: str) -> tuple[str, ...]:
 
     >>> listed("Mô hình được đánh giá theo những tiêu chí nào?"), listed("Kế hoạch có những nhiệm vụ trọng tâm nào?")
     (('tieu', 'chi'), ('nhiem', 'vu', 'trong', 'tam'))
-    >>> listed("Hồ sơ gồm những gì?"), listed("Xã công khai mấy ngày?")
-    ((), ())
+    >>> listed("Hồ sơ gồm những gì?"), listed("Xã công khai mấy ngày?"), listed("Có những nhiệm vụ, giải pháp nào?")
+    ((), (), ('nhiem', 'vu', 'giai', 'phap'))
     """
     m = _LISTED.search(strip_accents(normalize(question)).lower())
-    words = tuple(m.group(1).split()) if m else ()
-    return () if not words or words[0] in STOP_BARE else words
+    words = tuple(m.group(1).replace(",", " ").split()) if m else ()
+    return () if not words or len(words) == 1 and words[0] in STOP_BARE else words  # ("cơ quan" is "co quan")
 
 
 def counted(question: str) -> tuple[str, ...]:
@@ -182,8 +207,8 @@ def counted(question: str) -> tuple[str, ...]:
     (('thanh', 'vien'), ('ngay',), ())
     >>> counted("xa tra loi trong thoi han bao nhieu ngay ke tu ngay nhan")
     ('ngay',)
-    >>> counted("Cần bao nhiêu hộ tán thành?"), counted("Cần bao nhiêu phiếu đồng ý?")
-    (('ho',), ('phieu',))
+    >>> counted("Cần bao nhiêu hộ tán thành?")
+    ('ho', 'tan')
     """
     bare = strip_accents(normalize(question)).lower()
     m = _COUNTING.search(bare)
@@ -192,8 +217,6 @@ def counted(question: str) -> tuple[str, ...]:
     words = [w for w in m.groups() if w]
     if words[0] in STOP_BARE:
         return ()
-    if words[0] in _UNITS:
-        return (words[0],)
     pair = len(words) == 2 and words[1] not in STOP_BARE and words[1] not in _CONNECTIVES and len(words[1]) > 1
     return tuple(words[:2]) if pair else (words[0],)
 
@@ -219,7 +242,7 @@ def holds_counted(words: tuple[str, ...], sentence: str) -> bool:
     if not words:
         return True
     bare = " " + " ".join(strip_accents(w) for w in syllables(sentence)) + " "
-    bare = bare.replace(" viet nam ", " ")  # "mấy năm" is not counted by "Tổ quốc Việt Nam"
+    bare = _SOUTH.sub(" ", bare)  # "mấy năm" is not counted by "Tổ quốc Việt Nam", "Quảng Nam"
     if f" {' '.join(words)} " in bare:
         return True
     form = _UNIT_FORMS.get(tuple(words))

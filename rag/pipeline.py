@@ -148,7 +148,9 @@ class Pipeline:
             mode = "lexical"  # e5 cannot read unaccented Vietnamese (R@10 ~0 on civic_dev)
         dense = self.embedder.embed_query(dense_text) if mode != "lexical" else None
         search = dict(dense=dense, lexical=lexical, limit=limit, candidates=candidates, mode=mode)
-        prior = self.settings.statute_prior
+        # (RRF scores of the hybrid mode only: it was chosen on them, and a single leg's raw scores,
+        # cosines packed within hundredths, are on another scale)
+        prior = self.settings.statute_prior if mode == "hybrid" else 0.0
         if prior:  # a statute a little below a Thông tư can come up from the next ranks
             hits = by_legal_rank(self.store.search(self.collection, filter=filter,
                                                    **{**search, "limit": max(limit, _PRIOR_DEPTH)}), prior)[:limit]
@@ -268,7 +270,8 @@ _PRIOR_DEPTH = 20
 
 
 def by_legal_rank(hits: Sequence[Hit], prior: float) -> list[Hit]:
-    """``hits`` re-ordered with a statute's passages' fused score raised by ``prior`` (0.1 = x1.1).
+    """``hits`` (of the hybrid mode) re-ordered with a statute's passages' fused (RRF) score raised by
+    ``prior`` (0.1 = x1.1).
 
     On civic_dev, 15 of the 41 questions whose first document was wrong had a Luật as gold and a
     Thông tư, Nghị định or Q&A page that carries it out on top; the reverse happened twice. The

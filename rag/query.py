@@ -34,7 +34,7 @@ DOC_TYPES = {
     "hien phap": "", "bo luat": "qh", "luat": "qh", "phap lenh": "pl", "nghi quyet": "nq", "nghi dinh": "nd",
     "quyet dinh": "qd", "thong tu lien tich": "ttlt", "thong tu": "tt", "chi thi": "ct", "ke hoach": "kh",
     "quy che": "qc", "huong dan": "hd", "cong van": "", "thong bao": "tb", "bao cao": "bc",
-    "to trinh": "tt", "ket luan": "kl", "chuong trinh": "ctr", "de an": "da",
+    "to trinh": "ttr", "ket luan": "kl", "chuong trinh": "ctr", "de an": "da",
 }
 _TYPE_ALT = "|".join(sorted(DOC_TYPES, key=len, reverse=True))
 #: Issuers named in questions: unaccented pattern -> canonical name.
@@ -78,6 +78,8 @@ _SCOPE = re.compile(
 )
 #: Another question word makes it a question about one matter ("Hành vi nào bị cấm, Luật quy định gì?").
 _OTHER_ASK = re.compile(r"\b(?:nao|ai|bao nhieu|bao lau|may|o dau)\b")
+#: Words after a number that make it a count, not a document's serial ("báo cáo 6 tháng").
+_COUNT_UNITS = frozenset("ngay thang nam tuan gio phut lan dot ky buoc nguoi ho phieu dong trieu muc loai nhom".split())
 _TYPED_NUMBER = re.compile(rf"\b({_TYPE_ALT})(?: so)? (\d{{1,4}})(?:(?: nam)? (19[4-9]\d|20\d\d))?(?![\w/.-])")
 
 
@@ -120,19 +122,34 @@ class DocNumber:
 
     def mentioned_in(self, text: str) -> bool:
         """True when ``text`` names this document by type and serial: "Chỉ thị số 19", "chỉ thị 19",
-        or the serial with the type's initials as ký hiệu ("19-CT/TW"). For a number named by type and
-        serial only (no year, no ký hiệu), which :func:`specific_terms` cannot check word by word.
+        or the serial with the type's ký hiệu (NĐ 30/2020, Phụ lục III) in a Party or a State số hiệu
+        ("19-CT/TW", "19/CT-TTg"). For a number named by type and serial only (no year, no ký hiệu),
+        which :func:`specific_terms` cannot check word by word.
 
         >>> n = parse("Chỉ thị số 19 của Ban Bí thư đề ra giải pháp nào?").numbers[0]
         >>> n.mentioned_in("Thực hiện Chỉ thị 19-CT/TW ngày 10/01/2023"), n.mentioned_in("Kết luận số 03 ngày 19/01/2021")
+        (True, False)
+        >>> n.mentioned_in("19/CT-TTg"), parse("Chương trình số 19 …").numbers[0].mentioned_in("19-CT/TW")
         (True, False)
         """
         if not self.doc_type:
             return False
         folded = _fold(text)
         serial = rf"0*{re.escape(self.serial)}"
-        initials = "".join(w[0] for w in self.doc_type.split())
-        return bool(re.search(rf"\b{re.escape(self.doc_type)}(?: so)? {serial}\b|\b{serial}-{initials}\b", folded))
+        code = DOC_TYPES.get(self.doc_type) or ""
+        coded = rf"|\b{serial}[-/]{re.escape(code)}\b" if code else ""
+        return bool(re.search(rf"\b{re.escape(self.doc_type)}(?: so)? {serial}\b{coded}", folded))
+
+    def named_as_document(self, question: str) -> bool:
+        """True unless the type word and number read as ordinary words: a verb or noun before a
+        count ("báo cáo 6 tháng một lần", "kế hoạch 5 năm", "hướng dẫn 3 bước") names no document.
+
+        >>> q = "Xã phải báo cáo 6 tháng một lần cho ai?"
+        >>> parse(q).numbers[0].named_as_document(q), parse("Chỉ thị 19 của Ban Bí thư?").numbers[0].named_as_document("Chỉ thị 19 của Ban Bí thư?")
+        (False, True)
+        """
+        m = re.search(rf"\b{re.escape(self.text)}\s+(\w+)", _fold(question))
+        return not (m and m.group(1) in _COUNT_UNITS)
 
 
 @dataclass(frozen=True)
