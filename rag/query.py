@@ -282,13 +282,14 @@ class Query:
     @property
     def evidence_text(self) -> str:
         """What passages are compared with: :attr:`canonical`, unaccented when the question was
-        typed partly without diacritics ("Ủy ban nhân dân xã tra loi kien nghi ..." cannot be
-        compared accent by accent).
+        typed without diacritics, partly ("Ủy ban nhân dân xã tra loi kien nghi ..." cannot be
+        compared accent by accent) or wholly (a số hiệu resolved into it, "125/2026/NĐ-CP", must not
+        make "nghi dinh … ap dung" look accented).
 
         >>> parse("Kế hoạch ngày 5/3/2026?").evidence_text
         'Kế hoạch ngày 05/03/2026?'
         """
-        return strip_accents(self.canonical) if self.typed_partly else self.canonical
+        return self.canonical if self.compares_accents else strip_accents(self.canonical)
 
     @property
     def compares_accents(self) -> bool:

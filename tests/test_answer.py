@@ -475,3 +475,16 @@ def test_a_day_and_month_or_a_year_written_in_the_passage_counts_as_mentioned():
     assert not answer.refused, answer.text
     plan = _hit("kh", "Giai đoạn 2021-2025, xã phấn đấu 100% thôn có mô hình Dân vận khéo.", 1, title="Kế hoạch", number="")
     assert not ExtractiveAnswerer().answer("Mục tiêu về mô hình Dân vận khéo đến năm 2025 là gì?", [plan]).refused
+
+
+def test_an_unaccented_question_with_a_resolved_so_hieu_is_still_compared_unaccented():
+    # "nghi dinh 125/2026 ..." resolved to "125/2026/NĐ-CP" (the Đ of the ký hiệu) was compared accent
+    # by accent, so none of its unaccented words matched the dropped gazette PDF: refused
+    from rag.query import parse
+
+    q = parse("nghi dinh 125/2026 ap dung doi voi nhung doi tuong nao").with_(resolved=(("125/2026", "125/2026/NĐ-CP"),))
+    hit = Hit(Chunk("file:nd-125.pdf", 2, "2. Nghị định này áp dụng đối với cơ sở giáo dục đại học, các đơn vị thuộc "
+                    "và trực thuộc cơ sở giáo dục đại học.", title="Nghị định quy định về hoạt động khoa học",
+                    number="125/2026/NĐ-CP", doc_type="Nghị định"), 1.0, 1)
+    answer = ExtractiveAnswerer().answer(q, [hit])
+    assert not answer.refused and "cơ sở giáo dục đại học" in answer.text, answer.text
