@@ -90,6 +90,37 @@ def missing_specifics(question: str | Query, hits: Sequence[Hit]) -> set[str]:
     return unseen | {t for t in wanted if _key(t, accented) not in seen}
 
 
+def without_reference(terms: Terms, q: Query) -> Terms:
+    """``terms`` less those that only name the document the question is about: its type word, số
+    hiệu and year ("Nghị định 125 năm 2026 do ai ký?" asks "ký"; "nghị định", "125", "năm 2026" are in
+    every passage of that document and say nothing of the answer). Unchanged when the question names
+    no document by number, or is nothing but the reference.
+
+    >>> from rag.query import parse
+    >>> q = parse("Nghị định 125 năm 2026 do ai ký?")
+    >>> without_reference(key_terms(q.evidence_text, ["Nghị định 125/2026 quy định về khoa học."]), q).units
+    ('ký',)
+    """
+    if not q.numbers:
+        return terms
+    named = set()
+    for n in q.numbers:
+        named.update(n.doc_type.split())
+        named.update(w for w in re.split(r"[\s/.-]+", n.text) if w)
+        named.update(filter(None, (n.serial, n.year, *n.code)))
+    named.update(str(y) for y in q.years)
+    named.update(("so", "nam"))
+
+    def reference(unit: str) -> bool:
+        return all(w in named or any(part in named for part in re.split(r"[/.-]", w) if part)
+                   for w in (strip_accents(x).lower() for x in unit.split()))
+
+    keep = [(u, w) for u, w in zip(terms.units, terms.weights) if not reference(u)]
+    if not keep or len(keep) == len(terms.units):
+        return terms
+    return Terms(tuple(u for u, _ in keep), tuple(w for _, w in keep), terms.accented)
+
+
 def _names_list(lists: tuple[str, ...], text: str) -> bool:
     r"""True when ``text`` is a list whose heading or lead-in names what a list question asks
     (:func:`rag.evidence.listed`): its first line over items, or what precedes the ":" of a list on
@@ -374,7 +405,11 @@ class ExtractiveAnswerer:
         in_unit = bool(unit) and within_unit(best, unit)
         whole_unit = in_unit and q.asks_scope and not q.articles[0].diem
         if whole_article:  # what the document (or the named article) covers is the whole article
-            chosen = [article_opening(best, [s for s in fitting if s.hit is best.hit], named)]
+            # from its first retrieved passage (a long article runs over several: khoản 3 is not its start)
+            opening = [s for s in fitting if article_of(s.hit.chunk, s.start) == named
+                       and s.hit.chunk.doc_id == best.hit.chunk.doc_id]
+            first = min(opening, key=lambda s: (s.hit.chunk.chunk_index, s.start), default=best)
+            chosen = [article_opening(first, [s for s in fitting if s.hit is first.hit], named)]
         elif in_unit and q.articles[0].diem:  # the named điểm, under its khoản's lead-in
             chosen = [with_lead_in(best)]
         elif whole_unit:  # "Khoản 2 Điều 3 quy định gì?": the whole khoản, its items included
@@ -418,7 +453,7 @@ class ExtractiveAnswerer:
         """The question's key terms, and every quotable sentence of the top passages with its coverage and score."""
         pool = [h.chunk.title + "\n" + h.chunk.section + "\n" + without_instructions(h.chunk.text)
                 for h in hits[: max(self.pool, self.passages)]]
-        terms = key_terms(q.evidence_text, pool)
+        terms = without_reference(key_terms(q.evidence_text, pool), q)
         if not terms.units:
             return terms, []
         out = []

@@ -488,3 +488,22 @@ def test_an_unaccented_question_with_a_resolved_so_hieu_is_still_compared_unacce
                     number="125/2026/NĐ-CP", doc_type="Nghị định"), 1.0, 1)
     answer = ExtractiveAnswerer().answer(q, [hit])
     assert not answer.refused and "cơ sở giáo dục đại học" in answer.text, answer.text
+
+
+def test_a_named_long_article_is_quoted_from_its_first_passage():
+    # "Điều 3 Nghị định 125/2026 quy định gì?" was answered from khoản 3, the passage that scored best
+    first = Hit(Chunk("nd", 4, "Điều 3. Nội dung hoạt động khoa học\n1. Nội dung hoạt động khoa học trong cơ sở giáo dục "
+                      "đại học được quy định tại Luật Giáo dục đại học.", title="Nghị định về khoa học", number="125/2026/NĐ-CP",
+                      doc_type="Nghị định", section="Điều 3. Nội dung hoạt động khoa học"), 0.5, 2)
+    later = Hit(Chunk("nd", 5, "3. Cơ sở giáo dục đại học tự chủ ban hành quy định quản lý hoạt động khoa học của mình.",
+                      title="Nghị định về khoa học", number="125/2026/NĐ-CP", doc_type="Nghị định",
+                      section="Điều 3. Nội dung hoạt động khoa học"), 1.0, 1)
+    answer = ExtractiveAnswerer().answer("Điều 3 Nghị định 125/2026/NĐ-CP quy định gì?", [later, first])
+    assert not answer.refused and "1. Nội dung hoạt động khoa học" in answer.text, answer.text
+
+
+def test_the_name_of_the_document_asked_about_is_no_evidence():
+    # every passage of Nghị định 125/2026 holds "nghị định", "125" and "2026": they answer nothing
+    hit = _hit("nd", "Nghị định này quy định về hoạt động khoa học trong cơ sở giáo dục đại học năm 2026.", 1,
+               title="Nghị định 125/2026/NĐ-CP", number="125/2026/NĐ-CP")
+    assert ExtractiveAnswerer().answer("Nghị định 125 năm 2026 do ai ký?", [hit]).refused
