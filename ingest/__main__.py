@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 
 from rag.config import Settings, SettingsError
-from rag.errors import DanvanError
+from rag.errors import DanvanError, cli_log
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -32,12 +32,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--part", metavar="I/N", type=_part, default=None,
                         help="index only part I (0-based) of N of the files, for N ingest processes on one corpus")
     args = parser.parse_args(argv)
+    log = cli_log("ingest")
     if not args.paths and not args.remove:
         parser.error("give PATH... to index, or --remove DOC_ID...")
     try:
         settings = Settings.from_env()
     except SettingsError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        log.error(exc)
         return 2
     logging.basicConfig(level=settings.log_level if settings.log_level != "INFO" else "WARNING",
                         format="%(levelname)s %(name)s: %(message)s")
@@ -53,7 +54,7 @@ def main(argv: list[str] | None = None) -> int:
     except StoreBusyError:
         return _through_the_app(settings, args)
     except DanvanError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        log.error(exc)
         return 1
     try:
         with store:
@@ -69,7 +70,7 @@ def main(argv: list[str] | None = None) -> int:
                                  part=args.part)
     except DanvanError as exc:
         bar.close()
-        print(f"error: {exc}", file=sys.stderr)
+        log.error(exc)
         return 1
     bar.close()
     print(report.summary())
@@ -90,19 +91,19 @@ def _through_the_app(settings, args) -> int:
     """The app holds the store: have it do the work through its API (see ui/api.py)."""
     from rag import remote
 
-    print(f"(the store is in use; indexing through the running app at {remote.app_url(settings)})", file=sys.stderr)
+    log = cli_log("ingest")
+    log.info(f"(the store is in use; indexing through the running app at {remote.app_url(settings)})")
     try:
         if args.remove:
             print(f"removed: {', '.join(remote.remove(settings, args.remove)['removed']) or ', '.join(args.remove)}")
         if not args.paths:
             return 0
         if args.recreate or args.collection:
-            print("error: --recreate and --collection are not available while the app runs; stop it first.",
-                  file=sys.stderr)
+            log.error("--recreate and --collection are not available while the app runs; stop it first.")
             return 1
         result = remote.ingest(settings, args.paths, prune=not args.keep)
     except Exception as exc:  # the app's error comes back as an exception from gradio_client
-        print(f"error: {exc}", file=sys.stderr)
+        log.error(exc)
         return 1
     print(result["summary"])
     return 0 if result["ok"] else 1

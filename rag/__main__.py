@@ -17,7 +17,7 @@ import sys
 from dataclasses import asdict
 
 from rag.config import Settings, SettingsError
-from rag.errors import DanvanError
+from rag.errors import DanvanError, cli_log
 from rag.store import StoreBusyError
 
 
@@ -30,16 +30,17 @@ def main(argv: list[str] | None = None) -> int:
     ask.add_argument("--json", action="store_true", help="print each answer as JSON (one object per question)")
     sub.add_parser("chat", help="interactive questions with follow-ups (the default)")
     args = parser.parse_args(argv)
+    log = cli_log("rag")
     try:
         settings = Settings.from_env()
     except SettingsError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        log.error(exc)
         return 2
     logging.basicConfig(level="WARNING", format="%(levelname)s %(name)s: %(message)s")
     try:
         asker = _Asker(settings, k=getattr(args, "k", None))
     except DanvanError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        log.error(exc)
         return 1
     try:
         if args.command == "ask":
@@ -49,7 +50,7 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         return _chat(asker)
     except DanvanError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        log.error(exc)
         return 1
     finally:
         asker.close()
@@ -67,7 +68,7 @@ class _Asker:
         except StoreBusyError:
             from rag import remote
 
-            print(f"(the store is in use; asking the running app at {remote.app_url(settings)})", file=sys.stderr)
+            cli_log("rag").info(f"(the store is in use; asking the running app at {remote.app_url(settings)})")
 
     def ask(self, question: str, history: list[dict] | None = None) -> dict:
         if self.pipe is None:
