@@ -492,9 +492,9 @@ class ExtractiveAnswerer:
             title = titled(chunk.text, start, end)
             if title and kind != "list" and not any(c.isdigit() for c in text):
                 continue  # "1. Hạn chế" over its items says where; each item says what
-            if title and kind != "list":
-                pass  # "1. Toàn xã có 12 mô hình được công nhận" over its breakdown: a statement
-            elif title or text.rstrip().endswith(":") and (kind == "list" or not holds_kind(kind, text)):
+            # (a titled line stating a figure, "1. Toàn xã có 12 mô hình được công nhận", is a statement)
+            if (title and kind == "list") or (
+                    not title and text.rstrip().endswith(":") and (kind == "list" or not holds_kind(kind, text))):
                 # a lead-in whose answer is in its items or table rows is judged with them
                 whole = whole_list(_Scored(hit, start, end, 0.0, 0.0))
                 start, end, text = whole.start, whole.end, whole.text
@@ -512,10 +512,14 @@ class ExtractiveAnswerer:
         quotes: dict[int, list[str]] = {}
         parts = []
         # The sentence that answers comes first; the rest follow in document order.
-        # (a list going on in the document's next passages keeps the document's order)
-        ordered = chosen[:1] + sorted(chosen[1:], key=lambda s: (s.hit.chunk.doc_id != chosen[0].hit.chunk.doc_id,
-                                                                 s.hit.rank if s.hit.chunk.doc_id != chosen[0].hit.chunk.doc_id else 0,
-                                                                 s.hit.chunk.chunk_index, s.start))
+        # (the lead document's own passages in its order: a list going on in its next passages)
+        lead_doc = chosen[0].hit.chunk.doc_id
+
+        def place(s: _Scored) -> tuple:
+            other = s.hit.chunk.doc_id != lead_doc
+            return other, s.hit.rank if other else 0, s.hit.chunk.chunk_index, s.start
+
+        ordered = chosen[:1] + sorted(chosen[1:], key=place)
         for s in ordered:
             marker = markers.setdefault(s.hit.chunk.point_id, len(markers) + 1)
             quotes.setdefault(marker, []).append(s.quote)

@@ -153,7 +153,7 @@ def other_level(question_levels: frozenset[str], sentence: str) -> bool:
 # wording, not part of the unit ("bao nhiêu hộ tán thành", "mấy ngày xã phải công nhận", "bao nhiêu
 # phiếu đồng ý"), and the answer ("hai phần ba tổng số đại diện hộ gia đình", "quá nửa số phiếu")
 # need not repeat it.
-_UNITS = frozenset("ngay thang nam tuan gio phut lan dot ky nguoi ho phieu dong xa thon phuong".split())
+MEASURE_WORDS = frozenset("ngay thang nam tuan gio phut lan dot ky nguoi ho phieu dong xa thon phuong".split())
 _CONNECTIVES = frozenset("ke tu sau truoc trong ngoai moi thi la de duoc phai cho voi tinh lam".split())
 _COUNTING = re.compile(r"\b(?:bao nhieu|may)\s+(\w+)(?:\s+(\w+))?")
 
@@ -173,7 +173,7 @@ def counted_in(words: tuple[str, ...], passages: Sequence[str]) -> tuple[str, ..
     >>> counted_in(("ho", "ngheo"), ["Thôn có 350 hộ gia đình, trong đó 12 hộ nghèo."])
     ('ho', 'ngheo')
     """
-    if len(words) != 2 or words[0] not in _UNITS:
+    if len(words) != 2 or words[0] not in MEASURE_WORDS:
         return words
     texts = [" " + " ".join(strip_accents(w) for w in syllables(p)) + " " for p in passages]
     if any(f" {' '.join(words)} " in t for t in texts):

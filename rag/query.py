@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
-from rag.evidence import counted, listed, question_kind
+from rag.evidence import MEASURE_WORDS, counted, listed, question_kind
 from rag.text import has_diacritics, normalize, strip_accents, syllables
 from rag.types import Turn
 
@@ -79,7 +79,7 @@ _SCOPE = re.compile(
 #: Another question word makes it a question about one matter ("Hành vi nào bị cấm, Luật quy định gì?").
 _OTHER_ASK = re.compile(r"\b(?:nao|ai|bao nhieu|bao lau|may|o dau)\b")
 #: Words after a number that make it a count, not a document's serial ("báo cáo 6 tháng").
-_COUNT_UNITS = frozenset("ngay thang nam tuan gio phut lan dot ky buoc nguoi ho phieu dong trieu muc loai nhom".split())
+_COUNT_UNITS = MEASURE_WORDS | {"buoc", "trieu", "muc", "loai", "nhom"}
 _TYPED_NUMBER = re.compile(rf"\b({_TYPE_ALT})(?: so)? (\d{{1,4}})(?:(?: nam)? (19[4-9]\d|20\d\d))?(?![\w/.-])")
 
 
