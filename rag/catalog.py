@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -89,6 +90,7 @@ class Catalog:
                     "unigrams": catalog.restorer.unigrams, "bigrams": catalog.restorer.bigrams,
                 }, ensure_ascii=False), encoding="utf-8")
                 tmp.replace(path)
+                _drop_older(path, collection)
             except OSError as exc:  # a read-only data dir costs a rebuild next time, nothing else
                 log.warning("cannot write retrieval cache %s: %s", path, exc)
         log.info("retrieval catalog of %s: %d documents, %d syllables", collection, len(catalog.docs),
@@ -132,6 +134,15 @@ class Catalog:
             if len(full) == 1:
                 out.append((n.text, full.pop()))
         return tuple(out)
+
+
+def _drop_older(current: Path, collection: str) -> None:
+    """Remove the cache files of earlier states of ``collection`` (one per point count it had: an app
+    that takes uploads would otherwise leave one file per upload)."""
+    stem = re.compile(re.escape(_safe(collection)) + r"-[0-9a-f]{16}\.json")
+    for old in current.parent.glob(f"{_safe(collection)}-*.json"):
+        if old != current and stem.fullmatch(old.name):
+            old.unlink(missing_ok=True)
 
 
 def _safe(name: str) -> str:
