@@ -11,7 +11,8 @@ import re
 import unicodedata
 
 #: Bumped whenever normalisation changes; stamped on collections at ingest.
-NORMALIZER_VERSION = 1
+#: 2: syllable-final i/y after a consonant is one letter (kỉ/kỷ, lí/lý, qui/quy); HTML entities read.
+NORMALIZER_VERSION = 2
 
 _ZERO_WIDTH = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"))
 # The Icelandic eth (U+00D0/U+00F0) looks like Đ/đ and stands for it in texts from old fonts and
@@ -33,6 +34,33 @@ _TONES = {"\u0300", "\u0301", "\u0309", "\u0303", "\u0323"}
 _OLD_STYLE = re.compile(r"(?<![qQ])([oO][aAeE]|[uU][yY])([\u0300\u0301\u0309\u0303\u0323])(?![^\W\d_])")
 
 
+# The two spellings of a syllable whose whole rhyme is i/y after a consonant (kỉ luật / kỷ luật, lí do / lý do,
+# kĩ / kỹ, Mĩ / Mỹ, hi sinh / hy sinh, qui / quy, sĩ / sỹ, tỉ / tỷ, kí / ký, mì / mỳ): the orthography of 1984
+# (QĐ 240/QĐ) and the older "y" are both in use, in one document or another. The index reads "y". Only
+# after h, k, l, m, s, t and qu, the onsets where both spellings are written; never inside a longer rhyme
+# (tuyệt, nguyệt, huy, túi), never a syllable that starts with the vowel (ý kiến, y tế), never after a
+# cluster (khi, nghỉ, thi, chị, phí). A toneless capital "LI"/"MI" may be a Roman numeral and stays.
+_TONE = "\u0300\u0301\u0309\u0303\u0323"
+_I_FINAL = re.compile(rf"(?<![\w\u0300-\u036f])(qu|Qu|QU|[hklmstHKLMST])([iI])([{_TONE}]?)(?![\w\u0300-\u036f])")
+
+
+def _y_final(match: re.Match) -> str:
+    onset, vowel, tone = match.groups()
+    if not tone and vowel == "I" and onset in ("L", "M"):
+        return match.group(0)  # "CHƯƠNG LI": a Roman numeral, not lí/lý
+    return onset + ("Y" if vowel == "I" else "y") + tone
+
+
+def same_letter_i_y(text: str) -> str:
+    """``text`` with the syllable-final i after a consonant written y (the index's spelling of kỉ/kỷ, lí/lý).
+
+    >>> same_letter_i_y("xử lí kỉ luật, Mĩ, qui định, tuyệt, ý kiến, khi")
+    'xử lý kỷ luật, Mỹ, quy định, tuyệt, ý kiến, khi'
+    """
+    decomposed = unicodedata.normalize("NFD", text)
+    return unicodedata.normalize("NFC", _I_FINAL.sub(_y_final, decomposed))
+
+
 def clean(text: str) -> str:
     """NFC, one kind of space, no zero-width characters, Ð (eth) as Đ; keeps lines and tone marks.
 
@@ -48,16 +76,17 @@ def clean(text: str) -> str:
 
 
 def normalize(text: str) -> str:
-    """:func:`clean` plus one tone-mark placement; the form that is indexed and compared.
+    """:func:`clean` plus one tone-mark placement and one spelling of i/y (:func:`same_letter_i_y`):
+    the form that is indexed and compared (the original text is kept for display and citation).
 
-    >>> normalize("hoà giải") == normalize("hòa giải")
-    True
+    >>> normalize("hoà giải") == normalize("hòa giải"), normalize("kỉ luật") == normalize("kỷ luật")
+    (True, True)
     >>> normalize("Uỷ ban quý")
     'Ủy ban quý'
     """
     decomposed = unicodedata.normalize("NFD", clean(text))
     moved = _OLD_STYLE.sub(lambda m: m.group(1)[0] + m.group(2) + m.group(1)[1], decomposed)
-    return unicodedata.normalize("NFC", moved)
+    return unicodedata.normalize("NFC", _I_FINAL.sub(_y_final, moved))
 
 
 def strip_accents(text: str) -> str:
