@@ -120,19 +120,21 @@ class Catalog:
         return {d for d, m in self.docs.items() if m.number == meta.number} | {doc_id}
 
     def resolve(self, query: Query) -> tuple[tuple[str, str], ...]:
-        """Partial numbers of the question that name exactly one số hiệu of the collection, with it;
-        and dates without a year ("05/03") that only one date of the collection has, with it."""
+        """Numbers of the question that name exactly one số hiệu of the collection but are not written
+        as it is, with it: a partial number ("09/2025"), or a full one typed with D for Đ or in
+        another case ("12/2025/TT-BLDTBXH" for 12/2025/TT-BLĐTBXH); and dates without a year ("05/03")
+        that only one date of the collection has, with it. The answerer then reads the collection's
+        spelling (:attr:`rag.query.Query.canonical`), so "no passage mentions the number" never
+        refuses a question for a keyboard without Đ."""
         out = []
         for day_month in query.day_months:
             full = {m.date for m in self.docs.values() if m.date and m.date[:5] == day_month}
             if len(full) == 1:
                 out.append((day_month, full.pop()))
         for n in query.numbers:
-            if n.complete:
-                continue
             full = {m.number for m in self.docs.values() if m.number and n.matches(m.number, m.doc_type)}
-            if len(full) == 1:
-                out.append((n.text, full.pop()))
+            if len(full) == 1 and (found := full.pop()) != n.text:
+                out.append((n.text, found))
         return tuple(out)
 
 

@@ -128,7 +128,7 @@ class Pipeline:
         changes: dict[str, object] = {}
         if self.restore_diacritics and not all(q.accented) and q.words:
             changes["restored"] = self.catalog.restorer.restore(q.text)
-        if any(not n.complete for n in q.numbers) or q.day_months:
+        if q.numbers or q.day_months:  # partial, or typed with D for Đ: the collection's spelling
             changes["resolved"] = self.catalog.resolve(q)
         q = q.with_(**changes) if changes else q
         if q.previous and not points_back(q.text) and self._off_subject_alone(q):
