@@ -17,6 +17,7 @@ Endpoints (``gradio_client.Client(url).predict(..., api_name=...)``):
 from __future__ import annotations
 
 import json
+import logging
 import threading
 from dataclasses import asdict
 from pathlib import Path
@@ -26,6 +27,7 @@ import gradio as gr
 
 import ingest
 import rag
+log = logging.getLogger("danvan.app")
 
 _LOCAL = {"127.0.0.1", "::1", "localhost"}
 
@@ -38,8 +40,25 @@ class Api:
         self.lock = threading.Lock()
 
     def ask(self, question: str, history: list[dict] | None = None) -> dict:
-        turns = [rag.Turn(str(t.get("role", "")), str(t.get("content", ""))) for t in history or []]
-        return asdict(self.pipeline.ask(question, turns))
+        """The answer as the dict of ``python -m rag ask --json``.
+
+        Raises:
+            gr.Error: a malformed question or history (:mod:`ui.api_input`: the message says what
+                shape is expected; no traceback is logged), or a failure while answering (logged).
+        """
+        from ui.api_input import BadApiInput, api_question, api_turns
+        from ui.chat import ERROR_TEXT
+
+        try:
+            question, turns = api_question(question), api_turns(history)
+        except BadApiInput as exc:
+            log.info("/answer refused: %s", exc)
+            raise gr.Error(str(exc), title="Lỗi", print_exception=False) from None
+        try:
+            return asdict(self.pipeline.ask(question, turns))
+        except Exception:
+            log.exception("/answer failed for %r", question[:200])
+            raise gr.Error(ERROR_TEXT, title="Lỗi", print_exception=False) from None
 
     def ingest(self, paths: list[str], prune: bool = True, request: gr.Request | None = None) -> dict:
         if request is not None and getattr(request.client, "host", None) not in _LOCAL:
