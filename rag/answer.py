@@ -321,8 +321,8 @@ class ExtractiveAnswerer:
                 and off_subject(hits, self.min_dense_similarity) and not _on_subject_by_words(q, terms, scored)):
             return refusal(q.question, hits, 0.0)  # "Giá vàng hôm nay?" against a corpus of regulations
         found = inforce.changes(hits[: self.pool])
-        # A replaced or repealed text answers only when nothing current does as well.
-        scored = [dataclasses.replace(s, score=s.score * 0.5) if s.hit.chunk.doc_id in found else s for s in scored]
+        # A replaced or repealed text answers only when nothing current does.
+        scored = inforce.in_force_first(scored, found, self.refusal_threshold)
         kind = q.kind
         # A number or a date the question asks for must be in the quote itself.
         # ... and a figure for another administrative level ("cấp tỉnh: 230.000 đồng" for "cấp xã")

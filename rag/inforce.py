@@ -16,17 +16,33 @@ versions cannot be ordered (no date, or the same one) and say different things, 
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from rag.text import normalize
+from rag.query import DOC_TYPES, DocNumber, normalize_date, parse_number
+from rag.text import normalize, strip_accents
 from rag.types import Chunk, Hit
 
-_NUMBER = r"(\d{1,4}/(?:\d{4}/)?[A-ZĐ][A-ZĐ0-9-]*)"
-_CHANGES = re.compile(
-    r"\b(thay thế|bãi bỏ|sửa đổi, bổ sung|sửa đổi)\b[^.;\n]{0,160}?\bsố\s+" + _NUMBER
+# Read on the unaccented, lower-case text (one character for one, so spans hold in both): officers'
+# files are typed with and without diacritics, and a reference's "QĐ" is as often "QD".
+_TYPES = "|".join(sorted([*DOC_TYPES, "quy dinh", "van ban", "dieu le", "noi quy"], key=len, reverse=True))
+#: A clause ends at a sentence end or a line; a reference never spans one.
+_CLAUSE = re.compile(r"[^\n]+?(?:[.;!?](?=\s+[a-z(\"“]|\s*$)|$)", re.MULTILINE)
+_VERB = re.compile(r"\b(?:(?P<passive>(?:da |se )?(?:duoc|bi) )(?:thay the|bai bo|sua doi, bo sung|sua doi)\b"
+                   r"|(?P<active>thay the|bai bo|sua doi, bo sung|sua doi)\b|(?P<lapse>het hieu luc)\b)")
+_WORDS = {"thay the": "thay thế", "bai bo": "bãi bỏ", "sua doi, bo sung": "sửa đổi, bổ sung", "sua doi": "sửa đổi, bổ sung",
+          "het hieu luc": "thay thế"}
+#: "Quyết định số 12/2020/QĐ-UBND", "Quyết định 14/2023", "số 05/2020", "Quy chế số 03" (type and serial),
+#: "Kế hoạch ngày 05/3/2025" (type and date), "Quyết định này" (the text itself).
+_REF = re.compile(
+    rf"\b(?:(?P<type>{_TYPES})\s+(?:(?:so|so hieu)\s*:?\s*)?|(?:so|so hieu)\s*:?\s*)"
+    r"(?P<number>\d{1,4}(?:[/-][0-9a-z]+)+|\d{1,4}\b(?![/.,]\d))"
+    rf"|\b(?P<dtype>{_TYPES})\s+ngay\s+(?P<date>\d{{1,2}}[/.-]\d{{1,2}}[/.-]\d{{4}}|\d{{1,2}} thang \d{{1,2}} nam \d{{4}})"
+    rf"|\b(?P<self>{_TYPES}) nay\b"
 )
+_DATE = re.compile(r"\d{1,2}[/.-]\d{1,2}[/.-]\d{4}$")
 
 
 @dataclass(frozen=True)
@@ -36,6 +52,11 @@ class Change:
     verb: str  # "thay thế", "bãi bỏ", "sửa đổi, bổ sung", or "thay thế" for a later version
     newer: Chunk
     old: Chunk | None = None
+
+    @property
+    def whole(self) -> bool:
+        """True when the older text is out of force as a whole (replaced, repealed), not amended in part."""
+        return self.verb != "sửa đổi, bổ sung"
 
 
 def _date_key(date: str) -> tuple[int, int, int]:
@@ -51,36 +72,127 @@ def _same_title(a: str, b: str) -> bool:
     return bool(a) and strip(a) == strip(b)
 
 
+def _fold(text: str) -> str:
+    return strip_accents(text).lower()
+
+
+def _refers(m: re.Match, chunk: Chunk) -> tuple[bool, bool]:
+    """Whether reference ``m`` can name ``chunk``'s document, and whether its type says so too."""
+    kind = _fold(chunk.doc_type)
+    if m.group("date"):
+        return normalize_date(m.group("date")) == normalize_date(chunk.date) != "" and m.group("dtype") == kind, True
+    written, typed = m.group("number"), m.group("type") or ""
+    if not chunk.number or _DATE.match(written):
+        return False, False
+    n = parse_number(written) or DocNumber(written, written.lstrip("0") or "0", doc_type=typed)
+    if n.code:  # a full số hiệu names its document whatever type word stands before it ("kèm theo Quyết định số")
+        return n.matches(chunk.number), True
+    if not n.year:  # "Quy chế số 03": a serial is a document only with its type
+        return bool(typed) and n.matches(chunk.number, chunk.doc_type), True
+    return n.matches(chunk.number), not typed or typed == kind
+
+
+def _named(refs: list[re.Match], chunks: Sequence[Chunk], own: Chunk) -> list[Chunk]:
+    """The documents among ``chunks`` (not ``own``'s) that the references name; for a partial number,
+    those of its type when there are any."""
+    out: list[Chunk] = []
+    for m in refs:
+        found = [(c, typed) for c in chunks if c.doc_id != own.doc_id for ok, typed in [_refers(m, c)] if ok]
+        strict = [c for c, typed in found if typed]
+        out += [c for c in (strict or [c for c, _ in found]) if c not in out]
+    return out
+
+
+def _clauses(c: Chunk, chunks: Sequence[Chunk]):
+    """``(verb, older, newer)`` for each change a clause of ``c`` states; ``c`` stands for "này"."""
+    text = _fold(normalize(c.text))
+    for clause in _CLAUSE.finditer(text):
+        body = clause.group(0)
+        verb = _VERB.search(body)
+        if not verb:
+            continue
+        refs = list(_REF.finditer(body))
+        before = [m for m in refs if m.end() <= verb.start()]
+        after = [m for m in refs if m.start() >= verb.end()]
+        subject = _named([m for m in before if not m.group("self")], chunks, c)
+        itself = any(m.group("self") for m in before) or not [m for m in before if not m.group("self")]
+        word = _WORDS[re.sub(r"^(?:da |se )?(?:duoc|bi) ", "", verb.group(0))]
+        if verb.group("lapse"):  # "Quyết định số 08/2021/QĐ-UBND … hết hiệu lực kể từ ngày Quyết định này …"
+            for old in subject:
+                yield word, old, c
+        elif verb.group("passive"):  # "(Văn bản này) đã được thay thế bởi Quyết định số 19/2025/QĐ-UBND"
+            newer = _named(after, chunks, c)
+            for old in subject or ([c] if itself else []):
+                for new in newer:
+                    if new.doc_id != old.doc_id:
+                        yield word, old, new
+        else:  # "Quy chế này thay thế Quy chế ban hành kèm theo Quyết định số 12/2020/QĐ-UBND và …"
+            newer = subject[0] if subject and not itself else c
+            for old in _named(after, chunks, c) if newer is c else _named(after, chunks, newer):
+                if old.doc_id != newer.doc_id:
+                    yield word, old, newer
+
+
 def changes(hits: Sequence[Hit]) -> dict[str, Change]:
     """Doc ids of hits whose text is no longer (wholly) in force, with what changed them.
+
+    A clause of a retrieved text says so ("Quyết định này thay thế Quyết định số …", "… bãi bỏ …",
+    "sửa đổi, bổ sung … kèm theo Quyết định số …", "Quyết định số … hết hiệu lực …", "Văn bản này đã
+    được thay thế bởi …", "Kế hoạch này thay thế Kế hoạch ngày 05/3/2025 …"), naming the other by số
+    hiệu (in full, in part with its type, or typed with D for Đ) or by type and date; or two versions
+    of one title carry different dates (the later one is current).
 
     >>> old = Chunk("qd-12", 0, "Điều 1. Mức hỗ trợ 100.000 đồng.", number="12/2020/QĐ-UBND", date="01/02/2020")
     >>> new = Chunk("qd-30", 0, "Quyết định này thay thế Quyết định số 12/2020/QĐ-UBND.", number="30/2024/QĐ-UBND")
     >>> changes([Hit(old, 1.0, 1), Hit(new, 0.9, 2)])["qd-12"].newer.doc_id
     'qd-30'
     """
-    chunks = {h.chunk.doc_id: h.chunk for h in hits}
-    by_number: dict[str, list[Chunk]] = {}
-    for c in chunks.values():
-        if c.number:
-            by_number.setdefault(c.number.lower(), []).append(c)
+    chunks = list({h.chunk.doc_id: h.chunk for h in hits}.values())
+    texts: dict[str, list[Chunk]] = {}
+    for h in hits:  # every retrieved passage of a document may hold its clause
+        texts.setdefault(h.chunk.doc_id, []).append(h.chunk)
     out: dict[str, Change] = {}
-    for c in chunks.values():
-        for m in _CHANGES.finditer(normalize(c.text)):
-            verb, number = m.group(1).lower(), m.group(2).lower()
-            if number == c.number.lower():
-                continue
-            for old in by_number.get(number, []):
-                if old.doc_id != c.doc_id:
-                    out.setdefault(old.doc_id, Change(verb, c, old))
-    listed = list(chunks.values())
-    for i, a in enumerate(listed):
-        for b in listed[i + 1:]:
+    for own in texts.values():
+        for c in own:
+            for verb, old, newer in _clauses(c, chunks):
+                out.setdefault(old.doc_id, Change(verb, newer, old))
+    for i, a in enumerate(chunks):
+        for b in chunks[i + 1:]:
             same = (a.number and a.number == b.number) or _same_title(a.title, b.title)
             if not same or a.date == b.date or not (a.date and b.date):
                 continue
             older, newer = sorted((a, b), key=lambda c: _date_key(c.date))
             out.setdefault(older.doc_id, Change("thay thế", newer, older))
+    return out
+
+
+def in_force_first(scored: Sequence, found: dict[str, Change], threshold: float) -> list:
+    """``scored`` sentences (with ``hit``, ``score`` and ``coverage``) with those of changed texts
+    halved, and, for a text replaced or repealed as a whole, the best sentence of the text that
+    replaced it raised to where the old text's best stood: the text in force answers in its place.
+    That sentence must speak of the matter (coverage at half ``threshold``: the old text's sentence
+    already shows the question is on the documents' subject, and a new version is often worded
+    otherwise than people still ask). Amended texts keep what was not amended.
+    """
+    standing: dict[str, float] = {}  # newer doc id -> the best score of the texts it replaced
+    for s in scored:
+        change = found.get(s.hit.chunk.doc_id)
+        if change is not None and change.whole:
+            standing[change.newer.doc_id] = max(standing.get(change.newer.doc_id, 0.0), s.score)
+    heirs: dict[str, int] = {}  # newer doc id -> index of its best sentence on the matter
+    for i, s in enumerate(scored):
+        doc = s.hit.chunk.doc_id
+        if doc in standing and doc not in found and s.coverage >= 0.5 * threshold:
+            if doc not in heirs or s.score > scored[heirs[doc]].score:
+                heirs[doc] = i
+    raised = {i: standing[doc] for doc, i in heirs.items()}
+    out = []
+    for i, s in enumerate(scored):
+        if s.hit.chunk.doc_id in found:
+            s = dataclasses.replace(s, score=s.score * 0.5)
+        elif raised.get(i, 0.0) > s.score:
+            s = dataclasses.replace(s, score=raised[i])
+        out.append(s)
     return out
 
 
