@@ -179,8 +179,8 @@ def serve(settings: rag.Settings, auth=None) -> None:
     """Load the model, sync the corpus folder into the index, and serve until stopped."""
     import ingest
     from ui.api import Api
-    from ui.auth import vietnamese_login_middleware
     from ui.documents import Library
+    from ui.security import write_local_token
     from ui.feedback import FeedbackStore, feedback_path
 
     log.info("loading the embedding model %s (the first run converts it, a few seconds)", settings.embed_model)
@@ -199,17 +199,28 @@ def serve(settings: rag.Settings, auth=None) -> None:
         for name, why in report.failed + report.unsupported:
             log.warning("not indexed: %s: %s", name, why)
         pipeline = rag.Pipeline(settings, store=store, embedder=embedder)
-        api = Api(settings, store, embedder, pipeline)
+        token = write_local_token(settings.data_dir)  # the proof of local access of python -m ingest / rag
+        api = Api(settings, store, embedder, pipeline, local_token=token)
         library = Library(settings, store, embedder, api.lock)
         feedback = FeedbackStore(feedback_path(settings.data_dir))
-        runs = Path(settings.data_dir) / "runs"  # eval reports are served from here when data_dir is elsewhere
         build_app(pipeline, evaluate=evaluator(settings, store, embedder), api=api, library=library,
-                  feedback=feedback).launch(
-            server_name=settings.host, server_port=settings.port, allowed_paths=[str(runs)], auth=auth,
-            auth_message="Đăng nhập để dùng trợ lý hỏi đáp." if auth else None,
-            max_file_size=f"{settings.upload_max_mb}mb",
-            app_kwargs={"middleware": [vietnamese_login_middleware()]} if auth else None, **LAUNCH_OPTIONS,
-        )
+                  feedback=feedback).launch(**launch_options(settings, auth, token))
+
+
+def launch_options(settings: rag.Settings, auth=None, token: str = "") -> dict:
+    """``launch()`` arguments of the served app: address, login (with the command lines' local login),
+    upload limit, the security middleware (:mod:`ui.security`, SECURITY.md) and the look."""
+    from ui.auth import vietnamese_login_middleware
+    from ui.security import middleware, with_local_login
+
+    runs = Path(settings.data_dir) / "runs"  # eval reports are served from here when data_dir is elsewhere
+    login_page = [vietnamese_login_middleware()] if auth else []
+    return dict(
+        server_name=settings.host, server_port=settings.port, allowed_paths=[str(runs)],
+        auth=with_local_login(auth, token), auth_message="Đăng nhập để dùng trợ lý hỏi đáp." if auth else None,
+        max_file_size=f"{settings.upload_max_mb}mb", app_kwargs={"middleware": middleware(settings) + login_page},
+        **LAUNCH_OPTIONS,
+    )
 
 
 if __name__ == "__main__":

@@ -72,6 +72,7 @@ class Settings:
     host: str = field(default="127.0.0.1", metadata={"help": "Address the app binds."})
     port: int = field(default=7860, metadata={"help": "Port the app binds."})
     users_file: str = field(default="", metadata={"help": "Users file of the app's login (python -m ui.users add NAME); empty = no login, and the app binds only a loopback address."})
+    allowed_hosts: str = field(default="", metadata={"help": "More host names the app answers to, comma-separated (a reverse proxy's public name), beside the loopback names, the bind address and, bound to 0.0.0.0, this machine's names and addresses; requests for other names are refused."})
     upload_max_mb: int = field(default=50, metadata={"help": "Largest file the app's Documents tab accepts, in MB."})
     log_level: str = field(default="INFO", metadata={"help": "Logging level."})
 

@@ -10,8 +10,13 @@ Endpoints (``gradio_client.Client(url).predict(..., api_name=...)``):
 - ``/answer`` ``(question: str, history: list[{"role", "content"}])`` -> the answer as JSON text,
   the keys of ``python -m rag ask --json``;
 - ``/ingest`` ``(paths: list[str], prune: bool)`` -> the sync report as JSON text; paths are
-  files or folders on the app's machine, so only requests from the machine itself are served;
-- ``/remove`` ``(doc_ids: list[str])`` -> ``{"removed": [file names]}`` as JSON text.
+  files or folders on the app's machine, so they are honoured only for a caller that sends this
+  run's local-access token (:mod:`rag.remote`: ``python -m ingest`` reads it from the data dir);
+  anyone else is refused and told to upload in the "Tài liệu" tab;
+- ``/remove`` ``(doc_ids: list[str])`` -> ``{"removed": [file names]}`` as JSON text; an unknown
+  doc id is refused with its name, and nothing is removed.
+
+A failure comes back as ``gr.Error`` with its message (``gradio_client`` raises it as ``AppError``).
 """
 
 from __future__ import annotations
@@ -27,16 +32,25 @@ import gradio as gr
 
 import ingest
 import rag
-log = logging.getLogger("danvan.app")
 
-_LOCAL = {"127.0.0.1", "::1", "localhost"}
+#: The refusal of ``/ingest`` to a caller without the local-access token.
+PATHS_REFUSED = ("Chỉ lệnh python -m ingest chạy trên chính máy chủ của ứng dụng mới nạp được tài liệu theo "
+                 "đường dẫn. Hãy tải tệp lên ở thẻ Tài liệu.")
+
+log = logging.getLogger("danvan.app")
 
 
 class Api:
-    """The functions behind the endpoints; plain Python, testable without a server."""
+    """The functions behind the endpoints; plain Python, testable without a server.
 
-    def __init__(self, settings: rag.Settings, store: rag.Store, embedder: rag.Embedder, pipeline) -> None:
+    ``local_token``: this run's local-access token (:func:`rag.remote.write_local_token`); without it
+    no request may ingest paths.
+    """
+
+    def __init__(self, settings: rag.Settings, store: rag.Store, embedder: rag.Embedder, pipeline,
+                 local_token: str | None = None) -> None:
         self.settings, self.store, self.embedder, self.pipeline = settings, store, embedder, pipeline
+        self.local_token = local_token
         self.lock = threading.Lock()
 
     def ask(self, question: str, history: list[dict] | None = None) -> dict:
@@ -61,16 +75,34 @@ class Api:
             raise gr.Error(ERROR_TEXT, title="Lỗi", print_exception=False) from None
 
     def ingest(self, paths: list[str], prune: bool = True, request: gr.Request | None = None) -> dict:
-        if request is not None and getattr(request.client, "host", None) not in _LOCAL:
-            raise gr.Error("Chỉ nạp được tài liệu theo đường dẫn từ chính máy chủ; hãy dùng thẻ Tài liệu để tải tệp lên.")
-        with self.lock:
-            report = ingest.sync(self.settings, [Path(p) for p in paths], store=self.store, embedder=self.embedder,
-                                 prune=prune, on_mismatch="raise")
+        """Sync these paths of the app's machine into the index (a request must carry the local token).
+
+        Raises:
+            gr.Error: the request lacks the token, or a path is missing (the message names it).
+        """
+        from ui.security import local_caller
+
+        if request is not None and not local_caller(request, self.local_token):
+            raise gr.Error(PATHS_REFUSED)
+        try:
+            with self.lock:
+                report = ingest.sync(self.settings, [Path(p) for p in paths], store=self.store,
+                                     embedder=self.embedder, prune=prune, on_mismatch="raise")
+        except rag.DanvanError as exc:  # a missing folder, a mismatched collection: the fix is in the message
+            raise gr.Error(str(exc)) from None
         return asdict(report) | {"summary": report.summary(), "ok": report.ok}
 
     def remove(self, doc_ids: list[str]) -> dict:
-        with self.lock:
-            return {"removed": ingest.remove(self.settings, doc_ids, store=self.store)}
+        """Remove documents (with the other documents of their files); ``{"removed": [file names]}``.
+
+        Raises:
+            gr.Error: a doc id is not in the index (nothing is removed then).
+        """
+        try:
+            with self.lock:
+                return {"removed": ingest.remove(self.settings, doc_ids, store=self.store)}
+        except rag.DanvanError as exc:
+            raise gr.Error(str(exc)) from None
 
 
 def register(api: Api) -> None:

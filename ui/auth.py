@@ -168,12 +168,18 @@ _LOGIN_SCRIPT = """<script>(() => {
 })();</script>"""
 
 
-def vietnamese_login_middleware():
-    """A Starlette middleware (for ``launch(app_kwargs={"middleware": [...]})``) that puts
-    :data:`LOGIN_TEXTS` in place of the English strings of Gradio's login page.
+#: Gradio embeds the app's API description in every page, the login page included, and that
+#: description carries the components' values (the documents table: every title and doc id).
+_API_INFO = re.compile(rb"(window\.gradio_api_info\s*=\s*).*?(;?\s*</script>)", re.DOTALL)
 
-    It only adds a script to HTML pages; the script acts only while the page is Gradio's login
-    page (``gradio_config.auth_required``), so the app itself is never touched.
+
+def vietnamese_login_middleware():
+    """A Starlette middleware (for ``launch(app_kwargs={"middleware": [...]})``) for Gradio's login
+    page: it puts :data:`LOGIN_TEXTS` in place of the English strings, and empties the API
+    description Gradio embeds in it, so a visitor who has not logged in reads nothing of the app.
+
+    It touches only the login page (``"auth_required": true`` in the page's config): after login
+    the page fetches what it needs with the session's cookie.
     """
     import json
 
@@ -190,6 +196,7 @@ def vietnamese_login_middleware():
         body = b"".join([chunk async for chunk in response.body_iterator])
         if b"window.gradio_config" in body and re.search(rb'"auth_required":\s*true', body):
             body = body.replace(b"</head>", script + b"</head>", 1)
+            body = _API_INFO.sub(rb"\1null\2", body)
         headers = {k: v for k, v in response.headers.items() if k.lower() != "content-length"}
         return Response(body, status_code=response.status_code, headers=headers)
 

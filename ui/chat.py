@@ -305,8 +305,10 @@ def chat_tab(pipeline: ChatPipeline, *, open_document: OpenDocument | None = Non
         return view_citation(state, request, open_document), gr.update(visible=True)
 
     def export(which, fmt):
-        def run(state):
-            path = export_answers(state, which, fmt)
+        def run(state, request: gr.Request):
+            from ui.security import export_dir  # the user's own folder: no one else may download it
+
+            path = export_answers(state, which, fmt, out_dir=export_dir(request))
             if path is None:
                 gr.Warning(NO_ANSWER_YET.format(what="tải xuống"))
                 return gr.update(value=None, visible=False)
