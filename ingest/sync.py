@@ -158,6 +158,12 @@ def _source_of(path: Path) -> str:
     return str(path.resolve())
 
 
+def _link_row(key: tuple[str, str], folders: dict[Path, str]) -> bool:
+    """Whether a manifest row was made (by an earlier version) for a link in one of ``folders`` that
+    points outside it: such rows are keyed by the link's target and pruned with the folder now."""
+    return any((folder / key[1]).is_symlink() for folder in folders)
+
+
 def sync(settings: Settings, paths: Sequence[Path], *, store: Store, embedder: Embedder,
          collection: str | None = None, progress: ProgressFn | None = None, recreate: bool = False,
          prune: bool = True, on_mismatch: str = "rebuild", part: tuple[int, int] | None = None) -> SyncReport:
@@ -180,16 +186,23 @@ def sync(settings: Settings, paths: Sequence[Path], *, store: Store, embedder: E
     catalog = _Catalog(settings)
     try:
         generation, report.rebuilt = _prepare(settings, store, embedder, collection, catalog, recreate, on_mismatch)
-        roots = {_source_of(Path(p)) for p in paths if Path(p).is_dir()}
+        folders = {Path(p): _source_of(Path(p)) for p in paths if Path(p).is_dir()}
+        roots = set(folders.values())
         known = catalog.manifest.records(collection)
         wanted: dict[tuple[str, str], Path] = {}
         for file, name in found.files:
-            root = next((r for r in roots if str(file.resolve()).startswith(r + "/")), None)
+            # The folder the walk found the file in, not the one a link points to: a link's row must
+            # belong to its folder, or it is never pruned when the link goes.
+            root = next((r for folder, r in folders.items() if file.is_relative_to(folder)), None)
+            if part is not None and not in_part(name, part):
+                continue
+            if root is not None and not _source_of(file).startswith(root + "/"):
+                report.failed.append((name, f"{file}: a link to {file.resolve()}, outside the folder {root}. "
+                                            "Links are followed only inside the folder: copy the file into it."))
+                continue
             wanted[(root or _source_of(file), name)] = file
-        if part is not None:
-            wanted = {k: f for k, f in wanted.items() if in_part(k[1], part)}
-        gone = [key for key, rec in known.items() if key[0] in roots and key not in wanted
-                and (part is None or in_part(key[1], part))] if prune else []
+        gone = [key for key, rec in known.items() if key not in wanted and (part is None or in_part(key[1], part))
+                and (key[0] in roots or _link_row(key, folders))] if prune else []
         _remove_records(store, collection, catalog, [known[k] for k in gone])
         report.removed.extend(name for _, name in gone)
         owners = {d: key for key, rec in known.items() if key not in gone for d in rec.doc_ids}
@@ -237,14 +250,24 @@ def remove(settings: Settings, doc_ids: Iterable[str], *, store: Store, collecti
     """Remove documents (and every other document of the same files) from the index; returns the file names removed.
 
     A document that no manifest row knows (added by an earlier version) loses its points and its row too.
+
+    Raises:
+        InputError: a doc id is not in the index (named; nothing is removed then).
     """
     collection = collection or settings.collection
     wanted = set(doc_ids)
     catalog = _Catalog(settings)
     try:
         records = [r for r in catalog.manifest.records(collection).values() if wanted & set(r.doc_ids)]
-        _remove_records(store, collection, catalog, records)
         stray = wanted - {d for r in records for d in r.doc_ids}
+        unknown = {d for d in stray if catalog.docs.get(collection, d) is None}
+        if unknown and store.exists(collection):
+            unknown -= set(store.chunk_counts(collection))  # points of a document no catalog row knows
+        if unknown:
+            raise InputError(f"{', '.join(sorted(unknown))}: not in the index (collection {collection!r}); "
+                             "nothing was removed. Check the doc id (the app's Tài liệu tab lists them, "
+                             "in the column Mã văn bản).")
+        _remove_records(store, collection, catalog, records)
         store.delete_documents(collection, stray)
         catalog.docs.delete(collection, stray)
     finally:

@@ -12,6 +12,7 @@ the underlying message kept below.
 
 from __future__ import annotations
 
+import hashlib
 import html
 import re
 import shutil
@@ -70,6 +71,25 @@ def safe_name(name: str) -> str:
     return stem + suffix.lower()
 
 
+def upload_name(name: str) -> str:
+    """The name an uploaded file is stored under: :func:`safe_name`, with a short hash of the original
+    name when sanitising changed it, so two different names never share one stored file (and the
+    same name, uploaded again, updates it).
+
+    >>> upload_name("ke_hoach_15.docx")
+    'ke_hoach_15.docx'
+    >>> upload_name("Kế hoạch (1).txt") != upload_name("Kế hoạch [1].txt")
+    True
+    """
+    original = unicodedata.normalize("NFC", Path(name.replace("\\", "/")).name)
+    safe = safe_name(name)
+    if safe == original:
+        return safe
+    suffix = next((s for s in SUFFIXES if safe.endswith(s)), "")
+    digest = hashlib.sha256(original.encode("utf-8")).hexdigest()[:8]
+    return f"{safe[: len(safe) - len(suffix)] if suffix else safe}-{digest}{suffix}"
+
+
 def explain(reason: str) -> str:
     """The Vietnamese problem and fix for one of ingest's failure messages."""
     return next((fix for pattern, fix in _FIXES if re.search(pattern, reason, re.IGNORECASE)), GENERIC_FIX)
@@ -116,9 +136,10 @@ class Library:
         if not files:
             return "**Chưa chọn tệp.** Hãy kéo thả hoặc chọn tệp rồi nhấn “Nạp vào chỉ mục”."
         self.uploads.mkdir(parents=True, exist_ok=True)
-        accepted, refused = [], []
+        accepted, refused, originals = [], [], {}
         for file in map(Path, files):
-            name = safe_name(file.name)
+            name = upload_name(file.name)
+            originals[name] = file.name
             if not any(file.name.lower().endswith(s) for s in SUFFIXES):
                 refused.append((file.name, f"Loại tệp không được hỗ trợ. Hỗ trợ: {', '.join(SUFFIXES)}.", ""))
             elif file.stat().st_size > self.max_bytes:
@@ -134,19 +155,19 @@ class Library:
                 report = ingest.add(self.settings, accepted, store=self.store, embedder=self.embedder,
                                     progress=progress, on_mismatch="raise")
             for name, why in report.failed + report.unsupported:
-                refused.append((Path(name).name, explain(why), why))
+                refused.append((originals.get(Path(name).name, Path(name).name), explain(why), why))
                 bad = self.uploads / Path(name).name
                 if bad.is_file():
                     bad.unlink()  # only indexed documents stay in the uploads folder
-        return self._upload_report(report, refused)
+        return self._upload_report(report, refused, originals)
 
-    def _upload_report(self, report, refused: list[tuple[str, str, str]]) -> str:
+    def _upload_report(self, report, refused: list[tuple[str, str, str]], originals: dict[str, str]) -> str:
         lines = []
         if report is not None:
             for label, names in (("Đã nạp", report.added), ("Đã cập nhật", report.updated),
                                  ("Không đổi (đã có trong chỉ mục)", report.unchanged)):
                 if names:
-                    lines.append(f"**{label}:** " + ", ".join(_md(n) for n in names))
+                    lines.append(f"**{label}:** " + ", ".join(_md(originals.get(n, n)) for n in names))
         for name, fix, detail in refused:
             lines.append(f"**Không nạp được {_md(name)}.** {fix}"
                          + (f"  \n<small>Chi tiết: {_md(self._short(detail))}</small>" if detail else ""))
