@@ -31,7 +31,8 @@ from rag.types import Chunk, Document
 
 #: Bumped whenever chunk boundaries or chunk fields change; stamped on collections.
 #: 4: indexed text reads the eth Ð as Đ and inner hyphens of other code points as "-" (rag.text.clean).
-CHUNKER_VERSION = 4
+#: 5: HTML entities read (rag.text.clean) and a document's lost line breaks put back (ingest.breaks).
+CHUNKER_VERSION = 5
 
 #: Cost of cutting just before a unit of each kind (lower = better place to cut).
 _CUT = {"phan": 0.0, "chuong": 0.0, "muc": 0.0, "dieu": 0.0, "section": 0.0, "khoan": 1.0, "item": 1.0,

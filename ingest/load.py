@@ -25,6 +25,7 @@ from pathlib import Path
 from types import MappingProxyType
 
 from ingest import lines as textlines
+from ingest.breaks import restore_breaks
 from ingest.encoding import DecodeError, decode
 from ingest.meta import Meta, first_line, front_matter, from_header
 from rag.errors import InputError
@@ -231,7 +232,7 @@ def _decode(path: Path, raw: bytes) -> str:
 def _document(path: Path, name: str, text: str, *, wrapped: bool | None, meta: Meta = Meta(),
               fallback_title: str = "") -> Document:
     """One document from the text of a non-JSONL file: header metadata, title block, wraps."""
-    text = clean(text)
+    text = restore_breaks(clean(text))
     if not text:
         raise InputError(f"{path}: no text in the file. Remove it, or export it again with its text.")
     header = from_header(text)
@@ -284,7 +285,7 @@ def _read_jsonl(path: Path) -> Iterator[Document]:
         yield Document(
             doc_id=str(record["doc_id"]),
             title=clean(str(record.get("title") or "")) or str(record["doc_id"]),
-            text=clean(str(record["text"])),
+            text=restore_breaks(clean(str(record["text"]))),
             number=clean(str(record.get("number") or "")),
             issuer=clean(str(record.get("issuer") or "")),
             date=clean(str(record.get("date") or "")),

@@ -7,12 +7,14 @@ spaces never make two sides disagree silently.
 
 from __future__ import annotations
 
+import html
 import re
 import unicodedata
 
 #: Bumped whenever normalisation changes; stamped on collections at ingest.
-#: 2: syllable-final i/y after a consonant is one letter (kỉ/kỷ, lí/lý, qui/quy); HTML entities read.
-NORMALIZER_VERSION = 2
+#: 2: syllable-final i/y after a consonant is one letter (kỉ/kỷ, lí/lý, qui/quy).
+#: 3: HTML character references read (clean).
+NORMALIZER_VERSION = 3
 
 _ZERO_WIDTH = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"))
 # The Icelandic eth (U+00D0/U+00F0) looks like Đ/đ and stands for it in texts from old fonts and
@@ -61,15 +63,35 @@ def same_letter_i_y(text: str) -> str:
     return unicodedata.normalize("NFC", _I_FINAL.sub(_y_final, decomposed))
 
 
+#: An HTML character reference: named with its ";" ("&acirc;", "&amp;"), or numeric ("&#7879;", "&#x1EC7;").
+#: A bare "&" ("Kế hoạch & Đầu tư", "R&D") and a name without ";" ("&notice") are text.
+_ENTITY = re.compile(r"&(?:[A-Za-z][A-Za-z0-9]{1,31};|#[0-9]{2,7};?|#[xX][0-9A-Fa-f]{2,6};?)")
+
+
+def unescape(text: str) -> str:
+    """``text`` with HTML character references read (web copies, JSONL exported from a portal), up to
+    three levels deep ("&amp;acirc;" escaped twice).
+
+    >>> unescape("nh&acirc;n d&acirc;n, Vi&#7879;t, &#x1EE6;y ban &amp; R&D")
+    'nhân dân, Việt, Ủy ban & R&D'
+    """
+    for _ in range(3):
+        if "&" not in text or not _ENTITY.search(text):
+            break
+        text = _ENTITY.sub(lambda m: html.unescape(m.group(0)), text)
+    return text
+
+
 def clean(text: str) -> str:
-    """NFC, one kind of space, no zero-width characters, Ð (eth) as Đ; keeps lines and tone marks.
+    """HTML entities read, NFC, one kind of space, no zero-width characters, Ð (eth) as Đ; keeps lines
+    and tone marks.
 
     >>> clean("Điều\u00a01.\u200b  Phạm vi")
     'Điều 1. Phạm vi'
-    >>> clean("Ðiều 40") == "Điều 40"
-    True
+    >>> clean("Ðiều 40") == "Điều 40", clean("nh&acirc;n&nbsp;d&#226;n")
+    (True, 'nhân dân')
     """
-    text = _INNER_DASH.sub("-", unicodedata.normalize("NFC", text).translate(_ZERO_WIDTH))
+    text = _INNER_DASH.sub("-", unicodedata.normalize("NFC", unescape(text)).translate(_ZERO_WIDTH))
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     lines = (_SPACES.sub(" ", line).strip() for line in text.split("\n"))
     return _BLANK_LINES.sub("\n\n", "\n".join(lines)).strip()
