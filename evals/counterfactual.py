@@ -123,6 +123,36 @@ def replay(records: Sequence[Record], answerer) -> list[dict]:
     return rows
 
 
+def measure(pipe, examples: Sequence[Example], *, k: int = 10, depth: int = 40,
+            out_of_subject: Sequence[str] = OUT_OF_SUBJECT) -> list[dict]:
+    """Rows as :func:`replay` writes them, each answered by the whole answer stage of ``pipe``
+    (the answerer, then the reader's decision when ``DANVAN_READER`` is on: :meth:`rag.Pipeline.answer`),
+    so the refusals are the product's own. Retrieval (the reader's order included) runs once per
+    question; the counterfactual list is it less the gold documents and quotes."""
+    rows = []
+
+    def row(qid, name, answerable, answer, gold_doc_ids=(), gold_quotes=()):
+        cites = [(c.doc_id, c.quote) for c in answer.citations]
+        return {"qid": qid, "set": name, "answerable": answerable, "evidence": answer.evidence,
+                "hard_refusal": answer.refused, "has_quotes": bool(gold_quotes),
+                "correct_citations": sum(citation_correct(d, q, gold_doc_ids, gold_quotes) for d, q in cites),
+                "citations": len(cites),
+                "quote_recall": bool(gold_quotes) and not answer.refused and quote_recalled(answer.text, gold_quotes)}
+
+    for ex in examples:
+        q = pipe.query(ex.question, ex.history)
+        hits = pipe.retrieve(q, ex.history, depth)
+        rows.append(row(ex.qid, "dataset", ex.answerable, pipe.answer(q, hits[:k], ex.history),
+                        ex.gold_doc_ids, ex.gold_quotes))
+        if ex.answerable:
+            rest = without(hits, ex.gold_doc_ids, ex.gold_quotes, k)
+            rows.append(row("cf-" + ex.qid, "counterfactual", False, pipe.answer(q, rest, ex.history)))
+    for i, question in enumerate(out_of_subject, start=1):
+        q = pipe.query(question)
+        rows.append(row(f"oos-{i:03d}", "out_of_subject", False, pipe.answer(q, pipe.retrieve(q, (), depth)[:k])))
+    return rows
+
+
 def scores(rows: Sequence[dict], threshold: float) -> dict:
     """Refusal accuracy per unanswerable set, false refusals, citation precision, quote recall at ``threshold``."""
     def refused(row):
@@ -248,8 +278,20 @@ def main(argv: list[str] | None = None) -> int:
     k.add_argument("--out", required=True)
     g = sub.add_parser("signals", help="AUC of each candidate refusal signal, answerable vs counterfactual")
     g.add_argument("pickles", nargs="+")
+    m = sub.add_parser("run", help="the product's own refusals (answerer and reader) on the three sets")
+    m.add_argument("--dataset", required=True)
+    m.add_argument("--corpus", required=True, nargs="+")
+    m.add_argument("--out", required=True)
     args = parser.parse_args(argv)
     settings = rag.Settings.from_env()
+    if args.command == "run":
+        with _pipeline(settings, [Path(p) for p in args.corpus]) as pipe:
+            rows = measure(pipe, load_dataset(args.dataset))
+        result = scores(rows, -1.0)
+        Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+        Path(args.out).write_text(json.dumps(result, indent=2, ensure_ascii=False), encoding="utf-8")
+        print(json.dumps(result, indent=2, ensure_ascii=False))
+        return 0
     if args.command == "collect":
         examples = [] if args.no_dataset else load_dataset(args.dataset)
         records = _collect_with_pipeline(settings, examples, [Path(p) for p in args.corpus])
@@ -280,6 +322,24 @@ def load(path: str | Path) -> list:
 
     with open(path, "rb") as fh:
         return _Unpickler(fh).load()
+
+
+class _pipeline:
+    """The eval's own cached collection, as ``python -m evals run`` builds it, opened in a pipeline."""
+
+    def __init__(self, settings, corpus) -> None:
+        from evals.runner import _prepare
+
+        embedder = rag.load_embedder(settings)
+        self.store = rag.open_store(settings.replace(data_dir=settings.data_dir / "evals"))
+        collection, _ = _prepare(settings, corpus, self.store, embedder, None)
+        self.pipe = rag.Pipeline(settings, store=self.store, embedder=embedder, collection=collection)
+
+    def __enter__(self):
+        return self.pipe
+
+    def __exit__(self, *exc) -> None:
+        self.store.close()
 
 
 def _collect_with_pipeline(settings, examples, corpus) -> list[Record]:

@@ -341,7 +341,7 @@ class ExtractiveAnswerer:
             doc = max(fitting, key=lambda s: s.score).hit.chunk.doc_id
             # (a list on one line counts by what precedes its ":", "… phải có đại diện các cơ quan: …; …")
             named_lists = [s for s in fitting if s.hit.chunk.doc_id == doc and _names_list(q.lists, s.text)]
-            if max((s.coverage for s in named_lists), default=0.0) >= self.refusal_threshold:
+            if max((s.coverage for s in named_lists), default=0.0) >= (self.refusal_threshold or DEFAULT_REFUSAL_THRESHOLD):
                 fitting = named_lists  # (never turning evidence that answers into a refusal)
         # "Điểm b khoản 2 Điều 3 quy định gì?", "khoản 2 Điều 4 ...": the sentences of that very unit
         unit = q.articles[0].label() if q.articles and (q.articles[0].khoan or q.articles[0].diem) else ""
@@ -946,15 +946,18 @@ def min_dense_similarity(settings, embed_model: str | None) -> float:
     return CALIBRATED_MIN_DENSE.get(embed_model or "", 0.0)
 
 
-def build_answerer(settings, embed_model: str | None = None):
+def build_answerer(settings, embed_model: str | None = None, *, reader: bool = False):
     """The answerer the settings ask for: the LLM one when ``llm_base_url`` is set, else extractive.
 
     The LLM answerer falls back to the extractive one on any failure, so both share
     the calibrated ``refusal_threshold``; ``embed_model`` (the embedder's name) picks the
-    calibrated out-of-subject bar (:func:`min_dense_similarity`).
+    calibrated out-of-subject bar (:func:`min_dense_similarity`). With ``reader`` (the learned
+    reader decides whether the documents answer, :mod:`rag.reader`), neither bar is used: the
+    answerer refuses only for structure (a named number no passage holds, nothing of the kind asked).
     """
-    extractive = ExtractiveAnswerer(max_sentences=settings.answer_sentences, refusal_threshold=settings.refusal_threshold,
-                                    min_dense_similarity=min_dense_similarity(settings, embed_model))
+    extractive = ExtractiveAnswerer(max_sentences=settings.answer_sentences,
+                                    refusal_threshold=0.0 if reader else settings.refusal_threshold,
+                                    min_dense_similarity=0.0 if reader else min_dense_similarity(settings, embed_model))
     if settings.llm_base_url:
         from rag.llm import LLMAnswerer
 

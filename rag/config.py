@@ -61,6 +61,7 @@ class Settings:
     statute_prior: float = field(default=0.1, metadata={"help": "Bonus to the fused (hybrid) score of a statute's passages (Hiến pháp, Bộ luật, Luật) over lower texts, as a fraction (0.1 = x1.1); 0 = off (chosen by 5-fold cross-validation on civic_dev, EVALS.md)."})
     reranker: str = field(default="", metadata={"help": "A second stage as module:attribute (rag/rerank.py): rag.rerank:SentenceRescorer (ships; ingest then takes ~1.9x as long) or a reranker of your own; empty = none."})
     rerank_depth: int = field(default=20, metadata={"help": "Passages the reranker re-orders before the top k are kept."})
+    reader: str = field(default="off", metadata={"help": "The learned reader (rag/reader.py) that orders the passages and decides the refusal: on (the shipped weights), off (the hand-set bars below), or a weights file of your own (python -m train fit)."})
     answer_sentences: int = field(default=2, metadata={"help": "Most sentences quoted in an extractive answer."})
     refusal_threshold: float = field(default=0.28, metadata={"help": "Evidence score under which the answer is a refusal (calibrated by cross-validation, EVALS.md 'Answers')."})
     min_dense_similarity: float = field(default=-1.0, metadata={"help": "Refuse as out of subject when no top-3 passage has this cosine to the question (dense leg); -1 = the calibrated value of the model in use (0.86 for the default, off for others; EVALS.md); 0 = off."})

@@ -14,11 +14,13 @@ import time
 from collections.abc import Iterator, Sequence
 
 from rag import sparse
-from rag.answer import build_answerer, min_dense_similarity, names_document, off_subject
+from rag.answer import build_answerer, min_dense_similarity, names_document, off_subject, refusal
 from rag.catalog import Catalog
 from rag.config import Settings
 from rag.embed import Embedder, load_embedder
 from rag.query import Article, Query, parse, points_back, retrieval_context
+from rag.reader import DEPTH as _READER_DEPTH
+from rag.reader import load_reader, reads
 from rag.rerank import load_reranker, rerank
 from rag.store import QdrantStore, collection_stamp, open_store
 from rag.text import normalize
@@ -81,7 +83,10 @@ class Pipeline:
         except Exception:
             self.close()
             raise
-        self.answerer = answerer or build_answerer(settings, self.embedder.name)  # the LLM one only when DANVAN_LLM_BASE_URL is set
+        # the learned reader (DANVAN_READER): the order of the passages and the refusal; None = off
+        self.reader = load_reader(settings)
+        # (with the reader on, the answerer refuses only for structure, and the reader decides the rest)
+        self.answerer = answerer or build_answerer(settings, self.embedder.name, reader=self.reader is not None)
         self.reranker = load_reranker(settings, self.embedder)  # None unless DANVAN_RERANKER names one
         self._bar = min_dense_similarity(settings, self.embedder.name)  # out of subject below it; 0 = off
         self._catalog: Catalog | None = None
@@ -155,10 +160,13 @@ class Pipeline:
         a follow-up points back to)."""
         q = question if isinstance(question, Query) else self.query(question, history)
         limit = k or self.settings.top_k
-        if self.reranker is None:
+        reader = self.reader if self.reader is not None and reads(q) else None
+        if self.reranker is None and reader is None:
             return self._retrieve(q, limit, k, filter)
-        deep = self._retrieve(q, max(limit, self.settings.rerank_depth), k, filter)
-        return rerank(self.reranker, q.dense_text, deep, self.settings.rerank_depth)[:limit]
+        deep = self._retrieve(q, max(limit, self.settings.rerank_depth, _READER_DEPTH if reader else 0), k, filter)
+        if self.reranker is not None:
+            deep = rerank(self.reranker, q.dense_text, deep, self.settings.rerank_depth)
+        return (reader.order(q, deep) if reader else deep)[:limit]
 
     def _retrieve(self, q: Query, limit: int, k: int | None, filter: SearchFilter | None) -> list[Hit]:
         candidates = max(self.settings.candidates, k or 0, limit)
@@ -239,17 +247,33 @@ class Pipeline:
         stream = getattr(self.answerer, "stream", None)  # an LLM answerer streams its pieces
         answer = None
         if stream is None:
-            answer = self.answerer.answer(q, hits, history)
+            answer = self.answer(q, hits, history)
         else:
             for event in stream(q, hits, history):
                 if isinstance(event, Final):
-                    answer = event.answer
+                    answer = self.decide(q, hits, event.answer)
                 else:
                     yield event
             if answer is None:  # pragma: no cover - every answerer ends with a Final
                 raise AssertionError(f"{type(self.answerer).__name__}.stream ended without a Final event")
         log.info("answered %r: refused=%s evidence=%.3f", q.question[:80], answer.refused, answer.evidence)
         yield Final(answer)
+
+    def answer(self, q: Query, hits: Sequence[Hit], history: Sequence[Turn] = ()) -> Answer:
+        """The answer stage alone: the answerer over ``hits`` (best first), then the reader's decision
+        (:meth:`decide`). The counterfactual evaluation calls it on lists with the gold taken out."""
+        return self.decide(q, hits, self.answerer.answer(q, hits, history))
+
+    def decide(self, q: Query, hits: Sequence[Hit], answer: Answer) -> Answer:
+        """``answer``, or the refusal when the reader (``DANVAN_READER``) judges that ``hits`` do not
+        answer ``q`` (:meth:`rag.reader.Reader.answerable` under its threshold)."""
+        if self.reader is None or answer.refused:
+            return answer
+        if not reads(q):  # a named article or a scope question: the answerer's own bar, as without the reader
+            return refusal(q.question, hits, answer.evidence) if answer.evidence < self.settings.refusal_threshold else answer
+        p = self.reader.answerable(q, hits, answer.evidence)
+        log.info("reader: answerable p=%.3f (threshold %.3f)", p, self.reader.threshold)
+        return refusal(q.question, hits, answer.evidence) if p < self.reader.threshold else answer
 
     def ask(self, question: str | Query, history: Sequence[Turn] = (), k: int | None = None,
             filter: SearchFilter | None = None) -> Answer:
