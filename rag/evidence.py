@@ -21,6 +21,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from rag.abbrev import expand
 from rag.text import has_diacritics, normalize, strip_accents, syllables
 
 # Question words and glue that say nothing about the topic (compared unaccented).
@@ -252,9 +253,13 @@ def holds_counted(words: tuple[str, ...], sentence: str) -> bool:
 # -- key terms as units ------------------------------------------------------------
 
 
+_MAYBE_ABBREVIATED = re.compile(r"[A-ZĐ]{2}|\b[a-zđ]{2,}\b")  # cheap guard before the full pattern
+
+
 def keyed(text: str, accented: bool) -> list[str]:
-    """Syllables of ``text`` as compared with a question (unaccented for an unaccented question)."""
-    words = syllables(text)
+    """Syllables of ``text`` as compared with a question (unaccented for an unaccented question),
+    abbreviations spelled out ("UBND" as "ủy ban nhân dân", :mod:`rag.abbrev`)."""
+    words = syllables(expand(text) if _MAYBE_ABBREVIATED.search(text) else text)
     return words if accented else [strip_accents(w) for w in words]
 
 

@@ -14,6 +14,7 @@ import time
 from collections.abc import Iterator, Sequence
 
 from rag import sparse
+from rag.abbrev import abbreviations_of
 from rag.answer import build_answerer, min_dense_similarity, names_document, off_subject, refusal
 from rag.catalog import Catalog
 from rag.config import Settings
@@ -86,7 +87,7 @@ class Pipeline:
         # the learned reader (DANVAN_READER): the order of the passages and the refusal; None = off
         self.reader = load_reader(settings)
         # (with the reader on, the answerer refuses only for structure, and the reader decides the rest)
-        self.answerer = answerer or build_answerer(settings, self.embedder.name, reader=self.reader is not None)
+        self.answerer = answerer or build_answerer(settings, self.embedder.name, reader=self.reader)
         self.reranker = load_reranker(settings, self.embedder)  # None unless DANVAN_RERANKER names one
         self._bar = min_dense_similarity(settings, self.embedder.name)  # out of subject below it; 0 = off
         self._catalog: Catalog | None = None
@@ -171,6 +172,9 @@ class Pipeline:
     def _retrieve(self, q: Query, limit: int, k: int | None, filter: SearchFilter | None) -> list[Hit]:
         candidates = max(self.settings.candidates, k or 0, limit)
         lexical = sparse.encode_words(q.words, self._typed(q))
+        short = abbreviations_of(q.text)  # "Ủy ban nhân dân" also finds a passage that writes "UBND"
+        if short:
+            lexical = sparse.combine(lexical, sparse.encode_words([w.lower() for w in short], (True,) * len(short)))
         if q.previous:
             previous = parse(q.previous)
             lexical = sparse.combine(lexical, sparse.encode_words(previous.words, self._typed(previous), weight=0.5))

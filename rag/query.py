@@ -20,6 +20,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
+from rag.abbrev import expand
 from rag.evidence import MEASURE_WORDS, counted, listed, question_kind
 from rag.text import has_diacritics, normalize, strip_accents, syllables
 from rag.types import Turn
@@ -383,7 +384,7 @@ def parse(question: str, history: Sequence[Turn] = ()) -> Query:
     >>> parse("Nghị định 59/2023 quy định về vấn đề gì?").asks_scope, parse("Luật quy định gì về thời hạn?").asks_scope
     (True, False)
     """
-    text = unshouted(normalize(question))
+    text = expand(unshouted(normalize(question)))  # "UBND xã" is read as "Ủy ban nhân dân xã" (rag.abbrev)
     previous = retrieval_context(text, history)
     words = tuple(syllables(text))
     accented = tuple(has_diacritics(w) for w in words)
