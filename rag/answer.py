@@ -290,8 +290,11 @@ class ExtractiveAnswerer:
 
     def __init__(self, max_sentences: int = 2, refusal_threshold: float = DEFAULT_REFUSAL_THRESHOLD, passages: int = 5,
                  must_match: int = 3, rank_decay: float = 0.5, type_penalty: float = 0.7, pool: int = 10,
-                 min_dense_similarity: float = 0.0) -> None:
+                 min_dense_similarity: float = 0.0, sentence_model=None) -> None:
         self.max_sentences = max_sentences
+        # the reader's sentence model, (query, terms, scored) -> one score per sentence, replacing
+        # coverage x rank x kind as what picks the quote (rag.reader); None = that product
+        self.sentence_model = sentence_model
         # Out of subject when none of the top 3 passages is this close to the question by the dense
         # leg (cosine); 0 = off. Calibrated for the default model (EVALS.md, "Out-of-subject questions").
         self.min_dense_similarity = min_dense_similarity
@@ -459,6 +462,8 @@ class ExtractiveAnswerer:
         out = []
         for hit in hits[: self.passages]:
             out.extend(self._score_passage(terms, q, hit))
+        if self.sentence_model is not None and out:
+            out = [dataclasses.replace(s, score=p) for s, p in zip(out, self.sentence_model(q, terms, out))]
         return terms, out
 
     def _score_passage(self, terms: Terms, q: Query, hit: Hit) -> list[_Scored]:
@@ -946,18 +951,20 @@ def min_dense_similarity(settings, embed_model: str | None) -> float:
     return CALIBRATED_MIN_DENSE.get(embed_model or "", 0.0)
 
 
-def build_answerer(settings, embed_model: str | None = None, *, reader: bool = False):
+def build_answerer(settings, embed_model: str | None = None, *, reader=None):
     """The answerer the settings ask for: the LLM one when ``llm_base_url`` is set, else extractive.
 
     The LLM answerer falls back to the extractive one on any failure, so both share
     the calibrated ``refusal_threshold``; ``embed_model`` (the embedder's name) picks the
-    calibrated out-of-subject bar (:func:`min_dense_similarity`). With ``reader`` (the learned
-    reader decides whether the documents answer, :mod:`rag.reader`), neither bar is used: the
-    answerer refuses only for structure (a named number no passage holds, nothing of the kind asked).
+    calibrated out-of-subject bar (:func:`min_dense_similarity`). With ``reader`` (a
+    :class:`rag.reader.Reader`, which decides whether the documents answer), neither bar is used: the
+    answerer refuses only for structure (a named number no passage holds, nothing of the kind asked),
+    and the reader's sentence model, when it has one, picks the quote.
     """
     extractive = ExtractiveAnswerer(max_sentences=settings.answer_sentences,
                                     refusal_threshold=0.0 if reader else settings.refusal_threshold,
-                                    min_dense_similarity=0.0 if reader else min_dense_similarity(settings, embed_model))
+                                    min_dense_similarity=0.0 if reader else min_dense_similarity(settings, embed_model),
+                                    sentence_model=getattr(reader, "sentence_scores", None) if reader and reader.sentence else None)
     if settings.llm_base_url:
         from rag.llm import LLMAnswerer
 

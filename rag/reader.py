@@ -44,6 +44,7 @@ PASSAGE_FEATURES = ("inv_rank", "log_rank", "dense", "dense_gap", "lexical", "pa
                     "title_cov", "statute", "asks_kind", "kind_fit", "doc_share", "first_chunk")
 ANSWER_FEATURES = ("top", "margin", "second", "max_dense", "evidence", "asks_kind", "kind_fit", "n_terms",
                    "unaccented", "top_sentence_cov", "top_title_cov")
+SENTENCE_FEATURES = ("coverage", "coverage_gap", "held_share", "fits", "inv_rank", "log_words", "lines")
 _STATUTES = frozenset({"hiến pháp", "bộ luật", "luật"})
 
 
@@ -143,6 +144,21 @@ def passage_features(q: Query, hits: Sequence[Hit], terms: Terms | None = None) 
     return rows
 
 
+def sentence_features(q: Query, scored: Sequence, n_units: int) -> list[list[float]]:
+    """One row of :data:`SENTENCE_FEATURES` per quotable sentence the extractive answerer scored
+    (``rag.answer._Scored``: its passage, span, key-term coverage and the terms it holds whole)."""
+    from rag.answer import fits_kind
+
+    best = max((s.coverage for s in scored), default=0.0)
+    rows = []
+    for s in scored:
+        text = s.text
+        rows.append([s.coverage, s.coverage - best, len(s.held) / max(1, n_units),
+                     1.0 if fits_kind(q, text) else 0.0, 1.0 / s.hit.rank,
+                     math.log1p(len(text.split())), float(text.count("\n") + 1)])
+    return rows
+
+
 @dataclass(frozen=True)
 class Reader:
     """The fitted passage and answer models, and the refusal threshold.
@@ -156,6 +172,7 @@ class Reader:
     answer: Linear
     threshold: float
     stamp: dict = dataclasses.field(default_factory=dict)
+    sentence: Linear | None = None  # which sentence to quote; None = the answerer's own score
 
     @classmethod
     def load(cls, path: Path = WEIGHTS) -> Reader:
@@ -174,10 +191,19 @@ class Reader:
             raise ReaderError(f"{path} is reader format {obj.get('version')!r}, this code reads {VERSION}: "
                               "retrain with python -m train fit.")
         passage, answer = Linear.from_json(obj["passage"]), Linear.from_json(obj["answer"])
-        if passage.names != PASSAGE_FEATURES or answer.names != ANSWER_FEATURES:
+        sentence = Linear.from_json(obj["sentence"]) if obj.get("sentence") else None
+        if passage.names != PASSAGE_FEATURES or answer.names != ANSWER_FEATURES or (
+                sentence is not None and sentence.names != SENTENCE_FEATURES):
             raise ReaderError(f"{path} was fitted on other features than this code computes: "
                               "retrain with python -m train fit.")
-        return cls(passage, answer, float(obj["threshold"]), obj.get("stamp", {}))
+        return cls(passage, answer, float(obj["threshold"]), obj.get("stamp", {}), sentence)
+
+    def sentence_scores(self, q: Query, terms: Terms, scored: Sequence) -> list[float]:
+        """The sentence model's probability (0..1) that each scored sentence answers ``q``; the
+        answerer's own scores when no sentence model was fitted."""
+        if self.sentence is None:
+            return [s.score for s in scored]
+        return [sigmoid(self.sentence.logit(r)) for r in sentence_features(q, scored, len(terms.units))]
 
     def scores(self, q: Query, hits: Sequence[Hit], terms: Terms | None = None) -> list[float]:
         """The passage model's logit of each of ``hits[:DEPTH]``."""

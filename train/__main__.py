@@ -19,7 +19,6 @@ import time
 from pathlib import Path
 
 import rag
-from rag.answer import build_answerer
 from rag.errors import cli_log
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -64,7 +63,8 @@ def main(argv: list[str] | None = None) -> int:
         started = time.monotonic()
         with rag.Pipeline(settings, collection=args.collection) as pipe:
             data = collect(pipe, read_questions(args.data / "questions.jsonl", args.limit))
-        reader, report = fit_reader(data, build_answerer(settings, reader=True))
+        reader, report = fit_reader(data, rag.ExtractiveAnswerer(max_sentences=settings.answer_sentences,
+                                                                  refusal_threshold=0.0))
         pairs_stamp = json.loads((args.data / "stamp.json").read_text(encoding="utf-8"))
         stamp = {"trained": time.strftime("%Y-%m-%d"), "commit": _commit(), "seed": pairs_stamp["seed"],
                  "questions_sha256": pairs_stamp["questions_sha256"], "corpus_sha256": pairs_stamp["corpus_sha256"],

@@ -31,7 +31,9 @@ from pathlib import Path
 
 import rag
 from rag.answer import ExtractiveAnswerer
-from rag.reader import ANSWER_FEATURES, DEPTH, PASSAGE_FEATURES, VERSION, Linear, Reader, passage_features
+from rag.reader import (ANSWER_FEATURES, DEPTH, PASSAGE_FEATURES, SENTENCE_FEATURES, VERSION, Linear, Reader,
+                         passage_features, sentence_features)
+from rag.text import syllables
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +57,7 @@ class Listed:
     docs: list[str]
     labels: list[int]
     answerable: bool  # for the answer model: a positive is among the top 5 (real list) / none is (counterfactual)
+    answer_text: str = ""  # the Q&A page's own answer: which sentences answer (sentence model)
 
 
 def read_questions(path: Path, limit: int | None = None) -> list[dict]:
@@ -79,7 +82,7 @@ def collect(pipe: rag.Pipeline, questions: Sequence[dict]) -> list[tuple]:
             for listed, answerable in ((real, any(h.chunk.doc_id in positives for h in real[:5])), (rest[:DEPTH], False)):
                 pair.append(Listed(row["qid"], row.get("source", ""), listed, passage_features(q, listed),
                                    [h.chunk.doc_id for h in listed], [int(h.chunk.doc_id in positives) for h in listed],
-                                   answerable))
+                                   answerable, row.get("answer_text", "") if listed is real else ""))
             out.append((q, *pair))
             if (i + 1) % 100 == 0:
                 log.info("collected %d/%d", i + 1, len(questions))
@@ -160,11 +163,42 @@ def fit(data: list, answerer: ExtractiveAnswerer) -> tuple[Reader, dict]:
             "passage_success@1_cv": round(_success_at_1([real[i] for i in idx], [cv_scores[i] for i in idx]), 4)}
     passage = passage_model(lambda f: True)
 
-    # 2. answer model: both lists of each question, ordered by the passage model, answered without a
+    # 2. sentence model: which sentence of the top passages the page's own answer quotes
+    reader = Reader(passage, _zero(ANSWER_FEATURES), 0.5)
+    S, t, sowner, native = [], [], [], []
+    for i, (q, real_list, _) in enumerate(data):
+        if not real_list.answer_text or not real_list.answerable:
+            continue
+        ordered = reader.order(q, real_list.hits)
+        terms, scored = answerer._score_all(q, ordered[:10])
+        if not scored:
+            continue
+        wanted = _trigrams(real_list.answer_text)
+        positives = set(d for d, label in zip(real_list.docs, real_list.labels) if label)
+        labels = [int(s.hit.chunk.doc_id in positives and _quoted(s.text, wanted)) for s in scored]
+        if not any(labels):
+            continue
+        S.extend(sentence_features(q, scored, len(terms.units)))
+        t.extend(labels)
+        sowner.extend([i] * len(scored))
+        native.extend(s.score for s in scored)
+    sentence = None
+    if S and 0 < sum(t) < len(t):
+        cv_s = [0.0] * len(S)
+        for k in range(FOLDS):
+            rows_k = [j for j, i in enumerate(sowner) if folds[i] != k]
+            m = _fit([S[j] for j in rows_k], [t[j] for j in rows_k], SENTENCE_FEATURES)
+            for j, i in enumerate(sowner):
+                if folds[i] == k:
+                    cv_s[j] = m.logit(S[j])
+        sentence = _fit(S, t, SENTENCE_FEATURES)
+        report["sentence_hit@1_cv"] = round(_hit_at_1(sowner, t, cv_s), 4)
+        report["sentence_hit@1_answerer"] = round(_hit_at_1(sowner, t, native), 4)
+        report["sentence_questions"] = len(set(sowner))
+
+    # 3. answer model: both lists of each question, ordered by the passage model, answered without a
     # bar (the answerer's evidence is a feature). The rows are built once with the passage model fitted
     # on every question, so its cross-validated figures are slightly optimistic.
-    reader = Reader(passage, Linear(ANSWER_FEATURES, (0.0,) * len(ANSWER_FEATURES), (1.0,) * len(ANSWER_FEATURES),
-                                    (0.0,) * len(ANSWER_FEATURES), 0.0), 0.5)
     X, y, owner = [], [], []
     for i, (q, real_list, counterfactual) in enumerate(data):
         for lst in (real_list, counterfactual):
@@ -193,7 +227,31 @@ def fit(data: list, answerer: ExtractiveAnswerer) -> tuple[Reader, dict]:
     report["threshold"] = round(threshold, 4)
     report["cv_false_refusals"] = round(sum(p < threshold for p in pos) / max(1, len(pos)), 4)
     report["cv_counterfactual_refused"] = round(sum(p < threshold for p in neg) / max(1, len(neg)), 4)
-    return Reader(passage, answer, threshold), report
+    return Reader(passage, answer, threshold, sentence=sentence), report
+
+
+def _zero(names) -> Linear:
+    return Linear(tuple(names), (0.0,) * len(names), (1.0,) * len(names), (0.0,) * len(names), 0.0)
+
+
+def _trigrams(text: str) -> set[tuple[str, ...]]:
+    words = [w.lower() for w in syllables(text)]
+    return set(zip(words, words[1:], words[2:]))
+
+
+def _quoted(sentence: str, wanted: set, share: float = 0.6) -> bool:
+    """True when at least ``share`` of the sentence's syllable trigrams are in the answer's."""
+    grams = _trigrams(sentence)
+    return len(grams) >= 3 and sum(g in wanted for g in grams) >= share * len(grams)
+
+
+def _hit_at_1(owner: Sequence[int], labels: Sequence[int], scores: Sequence[float]) -> float:
+    """Share of questions whose best-scored sentence is one the answer quotes (first on ties)."""
+    best: dict[int, tuple[float, int]] = {}
+    for i, label, score in zip(owner, labels, scores):
+        if i not in best or score > best[i][0]:
+            best[i] = (score, label)
+    return sum(label for _, label in best.values()) / max(1, len(best))
 
 
 def to_json(reader: Reader, stamp: dict) -> dict:
@@ -203,6 +261,7 @@ def to_json(reader: Reader, stamp: dict) -> dict:
                 "coef": [round(x, 8) for x in m.coef], "intercept": round(m.intercept, 8)}
 
     return {"version": VERSION, "passage": lin(reader.passage), "answer": lin(reader.answer),
+            "sentence": lin(reader.sentence) if reader.sentence else None,
             "threshold": round(reader.threshold, 6), "stamp": stamp}
 
 

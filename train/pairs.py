@@ -4,7 +4,8 @@ Reads ``../shared/data/train/`` (rules in its README) and the shared corpora, an
 files under ``--out`` (default ``data/train``):
 
 - ``questions.jsonl``: one training question a line, ``{"qid", "question", "positive_doc_ids",
-  "source"}``; ``source`` is ``zalo``, ``qa_aligned`` or ``structure`` (a question made from an
+  "source", "answer_text"}`` (the Q&A page's own answer, which marks the sentences that answer; empty
+  for the others; training only, never shipped); ``source`` is ``zalo``, ``qa_aligned`` or ``structure`` (a question made from an
   article's title, "Điều N ... quy định gì").
 - ``corpus.jsonl``: the documents the questions are asked against besides ``civic.jsonl`` (which is
   ingested with it), in the corpus format of ``corpus/README.md``: every positive and its sibling
@@ -35,10 +36,10 @@ SEED = 20261208
 #: (the threshold the shared data was filtered with, ``../shared/data/train/README.md``).
 REPEAT_JACCARD = 0.5
 #: Training questions kept at most (a seeded sample: the mining index must embed on 2 cores).
-MAX_QUESTIONS = 1000
+MAX_QUESTIONS = 600
 #: Longer documents of the mining corpus are cut to their first this many words (a few gazette texts
 #: run to 10,000 words, and every chunk must be embedded on 2 cores; a positive's answer is rarely past it).
-MAX_WORDS = 1000
+MAX_WORDS = 600
 _UNIT = re.compile(r"^phapdien:(?P<law>.+)\.(?P<n>\d+)$")
 _TITLE = re.compile(r"^Điều\s+[\d.A-Za-zĐđ]+\.\s*(?P<title>.+)$")
 
@@ -128,7 +129,9 @@ def build(shared: Path, repo: Path, out: Path, *, with_overlap: bool = False,
                 dropped["repeats_eval_question"] += 1
                 continue
             gathered.append({"qid": row["qid"], "question": normalize(row["question"]),
-                             "positive_doc_ids": positives, "source": source})
+                             "positive_doc_ids": positives, "source": source,
+                             # the page's own answer marks which sentences answer (never shipped)
+                             "answer_text": normalize(row.get("answer_text") or "")})
             texts.setdefault(positives[0], row["positive_text"])
     # a seeded sample that does not move when a few rows drop out (a new evaluation set): the
     # questions whose keyed hash is smallest
