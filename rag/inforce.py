@@ -82,7 +82,7 @@ def _refers(m: re.Match, chunk: Chunk) -> tuple[bool, bool]:
     if m.group("date"):
         return normalize_date(m.group("date")) == normalize_date(chunk.date) != "" and m.group("dtype") == kind, True
     written, typed = m.group("number"), m.group("type") or ""
-    if not chunk.number or _DATE.match(written):
+    if not chunk.number or not written or _DATE.match(written):
         return False, False
     n = parse_number(written) or DocNumber(written, written.lstrip("0") or "0", doc_type=typed)
     if n.code:  # a full số hiệu names its document whatever type word stands before it ("kèm theo Quyết định số")
