@@ -61,8 +61,13 @@ THEME = gr.themes.Default(
     font=["Segoe UI", "Roboto", "Noto Sans", "Helvetica Neue", "Arial", "Liberation Sans", "system-ui", "sans-serif"],
     font_mono=["Consolas", "Noto Sans Mono", "DejaVu Sans Mono", "monospace"],
 )
-#: ``launch()`` options that belong to the look of the app (Gradio 6 takes them at launch).
-LAUNCH_OPTIONS = {"theme": THEME, "footer_links": [], "css": assets.CSS, "head": assets.HEAD, "i18n": assets.i18n()}
+#: Gradio sessions (browser tabs, API clients) whose state the app keeps, the most recently used ones.
+#: Each costs ~150 KB of Gradio's copy of the page's configuration plus its conversation; Gradio's
+#: default, 10,000, let memory grow by ~290 KB per new session up to ~3 GB (RELIABILITY.md, "Soak").
+SESSIONS_KEPT = 400
+#: ``launch()`` options of the look of the app and its memory bound (Gradio 6 takes them at launch).
+LAUNCH_OPTIONS = {"theme": THEME, "footer_links": [], "css": assets.CSS, "head": assets.HEAD, "i18n": assets.i18n(),
+                  "state_session_capacity": SESSIONS_KEPT}
 
 
 def build_app(pipeline: ChatPipeline, evaluate: Evaluate | None = None, api=None, *, library=None,

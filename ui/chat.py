@@ -47,6 +47,9 @@ ERROR_TEXT = (
 NO_ANSWER_YET = "Chưa có câu trả lời nào để {what}. Anh/chị hãy đặt câu hỏi trước."
 FEEDBACK_SAVED = "Đã ghi nhận góp ý của anh/chị. Xin cảm ơn!"
 FEEDBACK_CHOICES = list(VERDICTS.values())
+#: Exchanges a conversation keeps (the oldest go first): each holds its answer's passages, and the
+#: conversation lives in the server's memory for as long as the session does.
+MAX_EXCHANGES = 40
 
 #: Open a document of the index by id (``None``: not indexed); :meth:`rag.docstore.DocStore.get` bound.
 OpenDocument = Callable[[str], StoredDocument | None]
@@ -142,7 +145,7 @@ def respond(pipeline: ChatPipeline, message: str, conv: list[dict] | None,
         return
     turns = history_to_turns(conv)
     ex = {"question": question, "answer": None, "understood": "", "text": SEARCHING}
-    conv.append(ex)
+    conv = [*conv[-(MAX_EXCHANGES - 1):], ex]
     turn = len(conv) - 1
     yield conv, chat_messages(conv), f'<p class="muted">{SEARCHING.strip("_")}</p>', "", ""
     q = read_question(pipeline, question, turns)
