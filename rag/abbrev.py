@@ -90,7 +90,9 @@ def expand(text: str, *, accented: bool | None = None) -> str:
         if not token.isupper() and not any(c.isdigit() for c in token) and accented:
             return token
         full, bare = forms[token.lower()]
-        return full if accented else bare
+        if accented:
+            return full
+        return bare.lower() if token.islower() else bare
 
     return pattern.sub(spell, text)
 
