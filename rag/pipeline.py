@@ -137,6 +137,10 @@ class Pipeline:
         if q.numbers or q.day_months:  # partial, or typed with D for Đ: the collection's spelling
             changes["resolved"] = self.catalog.resolve(q)
         q = q.with_(**changes) if changes else q
+        if q.previous and not points_back(q.text) and (q.dates or q.day_months or q.doc_types):
+            # "Kế hoạch ngày 5/3 có mấy nhiệm vụ?", "Luật Tiếp công dân quy định gì?" name their own
+            # document (by date, by type and title), as a số hiệu does: no follow-up of the turn before
+            q = q.with_(previous=None)
         if q.previous and not points_back(q.text) and self._off_subject_alone(q):
             # a short question that points nowhere and is outside the documents' subject on its own
             # ("Giá vàng hôm nay bao nhiêu?" after a question on công khai) is no follow-up

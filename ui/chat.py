@@ -12,6 +12,7 @@ tested without Gradio; :func:`chat_tab` lays out the widgets.
 from __future__ import annotations
 
 import logging
+import re
 import tempfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
@@ -21,6 +22,7 @@ import gradio as gr
 
 import rag
 from rag.query import Query
+from rag.text import strip_accents
 from rag.types import SearchFilter
 from rag import export as exporter
 from rag.cite import source_of
@@ -112,14 +114,49 @@ def understood(q: Any, question: str) -> str:
         return ""
     # Restored diacritics are shown only for a question typed without them (wholly or partly): on a
     # typed one the restorer can only guess words the officer already wrote right ("hôm nay" -> "hôm này").
+    if not looks_like_words(question):
+        return ""  # "Đã hiểu câu hỏi là: xohd aopv q iud …" would tell the officer nothing
     typed_bare = getattr(q, "unaccented", False) or getattr(q, "typed_partly", False)
     restored = getattr(q, "restored", "") if typed_bare else ""
     text = (restored or getattr(q, "canonical", "") or question).strip()
     shown = text if text.casefold() != question.strip().casefold() else ""
     previous = getattr(q, "previous", None)
     if previous:
-        shown = f"{shown or question.strip()} (nối tiếp câu hỏi: {previous})"
-    return shown
+        shown = f"{clip(shown or question.strip())} (nối tiếp câu hỏi: {clip(previous, UNDERSTOOD_CHARS // 2)})"
+    return clip(shown, 2 * UNDERSTOOD_CHARS) if previous else clip(shown)
+
+
+#: Characters of the question that "Đã hiểu câu hỏi là:" repeats (a pasted paragraph is cut).
+UNDERSTOOD_CHARS = 200
+_SYLLABLE = re.compile(r"(ngh|ng|nh|ch|gh|gi|kh|ph|qu|th|tr|[bcdghklmnpqrstvx])?[aeiouy]{1,3}(ch|ng|nh|[cmnpt])?")
+
+
+def clip(text: str, limit: int = UNDERSTOOD_CHARS) -> str:
+    """``text`` cut at a word boundary to at most ``limit`` characters, "…" marking the cut.
+
+    >>> clip("Xã phải công khai thông tin chậm nhất mấy ngày?", 20)
+    'Xã phải công khai …'
+    """
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1].rsplit(" ", 1)[0] if " " in text[: limit - 1] else text[: limit - 1]
+    return cut + " …"
+
+
+def looks_like_words(question: str) -> bool:
+    """Whether at least half the tokens of ``question`` are Vietnamese syllables, numbers or codes (a
+    typed question) rather than keyboard noise ("xohd aopv", "aaaa…", "!!!???").
+
+    >>> looks_like_words("xa phai cong khai may ngay"), looks_like_words("uc drq xohd aopv q iud")
+    (True, False)
+    """
+    tokens = re.findall(r"\w+", strip_accents(question).replace("đ", "d").replace("Đ", "D"))
+    if not tokens:
+        return False
+    fine = sum(bool(_SYLLABLE.fullmatch(t.lower()) or any(c.isdigit() for c in t) or (t.isupper() and len(t) <= 6))
+               for t in tokens)  # (UBND, HĐND: abbreviations in capitals)
+    return fine * 2 >= len(tokens)
 
 
 def understood_question(pipeline: Any, question: str, turns: Sequence[rag.Turn]) -> str:
