@@ -64,7 +64,7 @@ THEME = gr.themes.Default(
 #: Gradio sessions (browser tabs, API clients) whose state the app keeps, the most recently used ones.
 #: Each costs ~150 KB of Gradio's copy of the page's configuration plus its conversation; Gradio's
 #: default, 10,000, let memory grow by ~290 KB per new session up to ~3 GB (RELIABILITY.md, "Soak").
-SESSIONS_KEPT = 400
+SESSIONS_KEPT = 200
 #: ``launch()`` options of the look of the app and its memory bound (Gradio 6 takes them at launch).
 LAUNCH_OPTIONS = {"theme": THEME, "footer_links": [], "css": assets.CSS, "head": assets.HEAD, "i18n": assets.i18n(),
                   "state_session_capacity": SESSIONS_KEPT}
@@ -89,6 +89,7 @@ def build_app(pipeline: ChatPipeline, evaluate: Evaluate | None = None, api=None
         with gr.Tabs():
             with gr.Tab("Hỏi đáp", id="chat-tab"):
                 chat_tab(pipeline, open_document=library.get if library else None, feedback=feedback,
+                         indexing=library.indexing if library else None,
                          filter_choices=library.choices if library and _takes_filter(pipeline) else None)
             if library is not None:
                 with gr.Tab("Tài liệu", id="docs-tab"):

@@ -29,7 +29,8 @@ from rag.cite import source_of
 from rag.docstore import StoredDocument
 from ui import assets
 from ui.feedback import VERDICTS, FeedbackStore
-from ui.sources import answer_markdown, locate_chunk, render_document, render_missing, render_sources_html
+from ui.sources import (answer_markdown, locate_chunk, render_document, render_indexing, render_missing,
+                        render_sources_html)
 from ui_render import chat_text, citations_text, render_retrieved
 
 log = logging.getLogger("danvan.app")
@@ -219,8 +220,12 @@ def respond(pipeline: ChatPipeline, message: str, conv: list[dict] | None,
 # --- viewer, export, feedback -------------------------------------------------------------
 
 
-def view_citation(conv: Sequence[dict] | None, request: str, open_document: OpenDocument | None) -> str:
-    """The viewer for ``"<turn>:<n>"``: the cited document whole, scrolled to the passage, highlighted."""
+def view_citation(conv: Sequence[dict] | None, request: str, open_document: OpenDocument | None,
+                  indexing: Callable[[str], bool] | None = None) -> str:
+    """The viewer for ``"<turn>:<n>"``: the cited document whole, scrolled to the passage, highlighted.
+
+    A document not in the document store is "being indexed" (with the cited passage) when
+    ``indexing(doc_id)`` says so (:meth:`ui.documents.Library.indexing`), else gone."""
     try:
         turn, marker = (int(p) for p in (request or "").split(":"))
         answer = (conv or [])[turn]["answer"]
@@ -228,9 +233,11 @@ def view_citation(conv: Sequence[dict] | None, request: str, open_document: Open
     except (ValueError, IndexError, KeyError, TypeError, StopIteration, AttributeError):
         return '<p class="warn">Không tìm thấy nguồn này; hãy hỏi lại.</p>'
     stored = open_document(citation.doc_id) if open_document else None
+    hit = source_of(citation, answer.hits)
+    if stored is None and indexing is not None and indexing(citation.doc_id):
+        return render_indexing(citation.doc_id, citation.title, hit.chunk.text if hit else citation.quote)
     if stored is None:
         return render_missing(citation.doc_id)
-    hit = source_of(citation, answer.hits)
     passage = locate_chunk(stored.document.text, hit.chunk) if hit else None
     if passage is None:
         from ui.sources import quote_spans
@@ -275,8 +282,9 @@ def save_feedback(store: FeedbackStore | None, conv: Sequence[dict] | None, labe
 
 def chat_tab(pipeline: ChatPipeline, *, open_document: OpenDocument | None = None,
              feedback: FeedbackStore | None = None,
-             filter_choices: Callable[[], tuple[list[str], list[str]]] | None = None) -> None:
-    """Lay out the chat; call inside a ``gr.Tab``."""
+             filter_choices: Callable[[], tuple[list[str], list[str]]] | None = None,
+             indexing: Callable[[str], bool] | None = None) -> None:
+    """Lay out the chat; call inside a ``gr.Tab`` (``indexing``: :meth:`ui.documents.Library.indexing`)."""
     conv = gr.State([])
     takes_filter = filter_choices is not None
     types, issuers = filter_choices() if takes_filter else ([], [])
@@ -342,7 +350,7 @@ def chat_tab(pipeline: ChatPipeline, *, open_document: OpenDocument | None = Non
         return [], [], EMPTY_SOURCES, "", "", gr.update(visible=False)
 
     def open_view(state, request):
-        return view_citation(state, request, open_document), gr.update(visible=True)
+        return view_citation(state, request, open_document, indexing), gr.update(visible=True)
 
     def export(which, fmt):
         def run(state, request: gr.Request):

@@ -114,6 +114,21 @@ class Library:
     def get(self, doc_id: str) -> StoredDocument | None:
         return self.docs.get(self.settings.collection, doc_id)
 
+    def indexing(self, doc_id: str) -> bool:
+        """Whether ``doc_id`` may be on its way into the index now: its file's manifest row is still
+        *pending* (its passages are being written; the document store gets it last), or a write of the
+        app holds the lock (a re-index takes a document out before it puts it back)."""
+        from ingest.manifest import Manifest
+
+        if self.lock.locked():
+            return True
+        manifest = Manifest(catalog_path(self.settings.data_dir))
+        try:
+            return any(r.status == "pending" and doc_id in r.doc_ids
+                       for r in manifest.records(self.settings.collection).values())
+        finally:
+            manifest.close()
+
     def rows(self, search: str = "") -> list[list]:
         """The documents table: one row per document, most recently updated first (see :data:`COLUMNS`)."""
         found = self.docs.list(self.settings.collection, search=(search or "").strip(), limit=LIST_LIMIT)

@@ -215,6 +215,14 @@ def render_document(stored: StoredDocument, passage: tuple[int, int] | None = No
     )
 
 
+def render_indexing(doc_id: str, title: str = "", passage: str = "") -> str:
+    """The viewer while the cited document is still being indexed: say so, and show the cited passage."""
+    body = f'<div class="viewer-body" id="viewer-body">{_e(passage)}</div>' if passage else ""
+    return (f'<div class="viewer"><p class="warn">Văn bản <b>{_e(title or doc_id)}</b> đang được lập chỉ mục, '
+            "chưa xem được toàn văn. Hãy bấm “Xem văn bản” lại sau ít phút"
+            + ("; dưới đây là đoạn được trích." if passage else ".") + f"</p>{body}</div>")
+
+
 def render_missing(doc_id: str) -> str:
     return (f'<div class="viewer"><p class="warn">Văn bản <code>{_e(doc_id)}</code> không còn trong chỉ mục '
             "(có thể đã bị xóa). Hãy hỏi lại để có nguồn mới.</p></div>")
