@@ -200,7 +200,8 @@ def serve(settings: rag.Settings, auth=None) -> None:
             )
         finally:
             progress.close()
-        log.info("index %s: %d documents, %d chunks (%s)", report.collection, report.documents, report.chunks,
+        log.info("index %s: %d documents, %d chunks, %d of the documents from %s (%s)", report.collection,
+                 report.total_documents, report.total_chunks, report.documents, settings.corpus_dir,
                  "re-indexed" if report.reingested else "up to date")
         for name, why in report.failed + report.unsupported:
             log.warning("not indexed: %s: %s", name, why)

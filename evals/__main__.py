@@ -94,6 +94,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (rag.InputError, rag.SettingsError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
+    except rag.StoreBusyError as exc:  # the app (or an ingest) holds the index
+        print(f"error: {exc}\n{STORE_BUSY_HINT}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except rag.DanvanError as exc:  # a collection built with another model, ...: the message names the fix
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+
+
+#: What to do when the app holds the index (printed under the store's own message).
+STORE_BUSY_HINT = (
+    "Lỗi: ứng dụng (hoặc một lệnh nạp tài liệu) đang giữ chỉ mục nên không đánh giá được trên chỉ mục hiện tại.\n"
+    "Cách khắc phục: đánh giá trên bộ tài liệu riêng của bộ câu hỏi, chạy được cả khi ứng dụng đang chạy:\n"
+    "  python -m evals run --dataset Q.jsonl --corpus DOCS.jsonl --out DIR\n"
+    "hoặc dừng ứng dụng rồi chạy lại lệnh; hoặc dùng thẻ Đánh giá của ứng dụng.\n"
+    "(The app holds the index: pass --corpus to evaluate on the question set's own documents, or stop the app.)"
+)
 
 
 def _run(args: argparse.Namespace) -> int:

@@ -46,7 +46,8 @@ class SyncReport:
     """What a sync did, file by file (names are paths inside the folder given).
 
     ``failed`` and ``unsupported`` hold ``(file, reason and fix)``. ``documents`` and
-    ``chunks`` count what the given paths hold in the index after the sync.
+    ``chunks`` count what the given paths hold in the index after the sync; ``total_documents``
+    and ``total_chunks`` what the whole collection holds (uploads and other folders included).
     """
 
     collection: str
@@ -58,6 +59,8 @@ class SyncReport:
     unsupported: list[tuple[str, str]] = field(default_factory=list)
     documents: int = 0
     chunks: int = 0
+    total_documents: int = 0
+    total_chunks: int = 0
     rebuilt: bool = False
     seconds: float = 0.0
 
@@ -72,7 +75,11 @@ class SyncReport:
 
     def summary(self) -> str:
         """A few lines for a terminal, each list with its file names."""
-        lines = [f"{self.documents} documents, {self.chunks} chunks in collection {self.collection!r}"]
+        lines = [f"{self.documents} documents, {self.chunks} chunks from these paths"
+                 + (f"; collection {self.collection!r} holds {self.total_documents} documents, "
+                    f"{self.total_chunks} chunks in all (other folders and uploads included)"
+                    if (self.total_documents, self.total_chunks) != (self.documents, self.chunks)
+                    else f" in collection {self.collection!r}")]
         for label, names in (("added", self.added), ("updated", self.updated), ("removed", self.removed)):
             if names:
                 lines.append(f"{label} ({len(names)}): {', '.join(names[:20])}{' …' if len(names) > 20 else ''}")
@@ -233,6 +240,9 @@ def sync(settings: Settings, paths: Sequence[Path], *, store: Store, embedder: E
         mine = [r for k, r in done.items() if k in wanted and r.status == "done"]
         report.documents = sum(len(r.doc_ids) for r in mine)
         report.chunks = sum(r.chunks for r in mine)
+        every = [r for r in done.values() if r.status == "done"]
+        report.total_documents = sum(len(r.doc_ids) for r in every)
+        report.total_chunks = sum(r.chunks for r in every)
     finally:
         catalog.close()
     report.seconds = time.perf_counter() - started
