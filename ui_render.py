@@ -210,6 +210,37 @@ def format_metric(section: str, key: str, value: float | None) -> str:
     return text.replace(".", ",")
 
 
+#: Vietnamese names of every metric a comparison lists (those of :data:`EVAL_METRICS` and the rest).
+METRIC_LABELS = {
+    **{(section, key): label for section, key, label, _ in EVAL_METRICS},
+    ("retrieval", "success@1"): "Có văn bản đúng ở kết quả đầu (Success@1)",
+    ("retrieval", "success@5"): "Có văn bản đúng trong 5 kết quả đầu (Success@5)",
+    ("retrieval", "success@10"): "Có văn bản đúng trong 10 kết quả đầu (Success@10)",
+    ("retrieval", "recall@5"): "Văn bản đúng trong 5 kết quả đầu (Recall@5)",
+    ("retrieval", "ndcg@10"): "Chất lượng thứ hạng (nDCG@10)",
+    ("retrieval", "quote_hit@10"): "Đoạn nguyên văn chuẩn trong 10 đoạn đầu",
+    ("latency_ms", "mean"): "Thời gian trả lời (trung bình)",
+}
+
+
+def metric_label(section: str, key: str) -> str:
+    """The Vietnamese name of a metric ("Từ chối nhầm"); an unknown one keeps its key.
+
+    >>> metric_label("answer", "false_refusal_rate"), metric_label("retrieval", "success@10")
+    ('Từ chối nhầm', 'Có văn bản đúng trong 10 kết quả đầu (Success@10)')
+    """
+    return METRIC_LABELS.get((section, key), key)
+
+
+def kind_name(kind: str) -> str:
+    """The Vietnamese name of a question kind ("Gõ không dấu"); an unknown kind as it is written.
+
+    >>> kind_name("no_diacritics"), kind_name("my_kind")
+    ('Gõ không dấu', 'my_kind')
+    """
+    return KIND_LABELS.get(kind, kind)
+
+
 def _kind_label(kind: str) -> str:
     label = KIND_LABELS.get(kind)
     return f"{label} ({md_escape(kind)})" if label else md_escape(kind)

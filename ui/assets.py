@@ -67,6 +67,28 @@ HEAD = """
       area.select(); try { document.execCommand('copy'); done(); } catch (e) {} area.remove();
     }
   }
+  // Gradio writes its status line in English ("processing | 3.6s", "queue: 2/5 |") with no
+  // translation key: the words are replaced where they appear, the figures kept.
+  const STATUS = [[/^(\s*)processing \|/, '$1đang xử lý |'], [/^(\s*)queue: /, '$1hàng đợi: ']];
+  function translate(node) {
+    if (node.nodeType !== Node.TEXT_NODE || !node.parentElement
+        || !node.parentElement.closest('.progress-text, .meta-text, .meta-text-center')) return;
+    let text = node.data;
+    for (const [pattern, words] of STATUS) text = text.replace(pattern, words);
+    if (text !== node.data) node.data = text;
+  }
+  new MutationObserver(function (changes) {
+    for (const change of changes) {
+      if (change.type === 'characterData') { translate(change.target); continue; }
+      for (const added of change.addedNodes) {
+        if (added.nodeType === Node.TEXT_NODE) { translate(added); continue; }
+        if (added.querySelectorAll) {
+          const walker = document.createTreeWalker(added, NodeFilter.SHOW_TEXT);
+          while (walker.nextNode()) translate(walker.currentNode);
+        }
+      }
+    }
+  }).observe(document.documentElement, {childList: true, subtree: true, characterData: true});
   document.addEventListener('click', function (event) {
     const link = event.target.closest('a[href^="#nguon-"]');
     if (link) {

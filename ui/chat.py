@@ -370,7 +370,9 @@ def chat_tab(pipeline: ChatPipeline, *, open_document: OpenDocument | None = Non
                                                                                else gr.skip())
 
     outputs = [conv, chatbot, sources, cites, question]
-    gr.on([question.submit, send.click], ask, inputs=[question, conv, *filters], outputs=outputs)
+    # The chat says "Đang tra cứu tài liệu…" itself: no Gradio overlay ("processing | 3.6s") over it.
+    gr.on([question.submit, send.click], ask, inputs=[question, conv, *filters], outputs=outputs,
+          show_progress="hidden")
     reset.click(clear, outputs=[conv, chatbot, sources, cites, question, viewer_box])
     view_go.click(open_view, inputs=[conv, view_request], outputs=[viewer, viewer_box]).then(
         None, js=assets.SCROLL_TO_HIT)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import html
+import logging
 import re
 import shutil
 import threading
@@ -31,6 +32,7 @@ from rag.docstore import DocStore, StoredDocument, catalog_path
 from ui.progress import progress_events
 from ui.sources import render_document
 
+log = logging.getLogger("danvan.app")
 COLUMNS = ["Số hiệu", "Tên văn bản", "Ngày", "Loại", "Cơ quan ban hành", "Số đoạn", "Nạp lúc", "Mã văn bản"]
 LIST_LIMIT = 500
 #: (pattern in ingest's message, what an officer reads: the problem and the fix).
@@ -46,6 +48,8 @@ _FIXES = (
                                          "rồi tải lên lại."),
     (r"over the limit|would expand", "Tệp quá lớn. Hãy tách thành nhiều tệp nhỏ hơn rồi tải lên."),
     (r"UTF-8", "Tệp văn bản không ở mã UTF-8. Hãy lưu lại với mã UTF-8 (trong Word: Lưu thành > Văn bản thuần)."),
+    (r"missing (doc_id|text)", "Tệp JSONL có dòng thiếu trường bắt buộc: mỗi dòng cần \"doc_id\" (mã văn bản, không trùng) "
+                               "và \"text\" (nội dung văn bản). Hãy bổ sung các dòng đó rồi tải lên lại."),
     (r"invalid JSON|expected a JSON object|\.jsonl?:\d+", "Tệp JSONL có dòng sai định dạng (số dòng ghi trong chi "
                                                           "tiết). Hãy sửa các dòng đó rồi tải lên lại."),
     (r"empty|no text", "Tệp không có chữ. Hãy kiểm tra nội dung tệp, hoặc xuất lại tệp kèm chữ."),
@@ -88,6 +92,16 @@ def upload_name(name: str) -> str:
     suffix = next((s for s in SUFFIXES if safe.endswith(s)), "")
     digest = hashlib.sha256(original.encode("utf-8")).hexdigest()[:8]
     return f"{safe[: len(safe) - len(suffix)] if suffix else safe}-{digest}{suffix}"
+
+
+def where_in_file(message: str) -> str:
+    """Where in the file ingest's message puts the problem, in Vietnamese ("dòng 3, 7"); "" when it says not.
+
+    >>> where_in_file("up.jsonl:3: missing doc_id and text. Every record needs …; up.jsonl:7: invalid JSON")
+    'dòng 3, 7'
+    """
+    lines = list(dict.fromkeys(re.findall(r"\.jsonl?(?:\.gz)?:(\d+)", message or "")))
+    return ("dòng " + ", ".join(lines[:20]) + (" …" if len(lines) > 20 else "")) if lines else ""
 
 
 def explain(reason: str) -> str:
@@ -184,8 +198,11 @@ class Library:
                 if names:
                     lines.append(f"**{label}:** " + ", ".join(_md(originals.get(n, n)) for n in names))
         for name, fix, detail in refused:
+            if detail:  # ingest's own words are English: kept in the log, the officer reads where
+                log.info("upload %s not indexed: %s", name, self._short(detail))
+            where = where_in_file(detail)
             lines.append(f"**Không nạp được {_md(name)}.** {fix}"
-                         + (f"  \n<small>Chi tiết: {_md(self._short(detail))}</small>" if detail else ""))
+                         + (f"  \n<small>Vị trí lỗi: {where}</small>" if where else ""))
         return "\n\n".join(lines) or "Không có tệp nào được nạp."
 
     def _short(self, message: str) -> str:

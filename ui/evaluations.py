@@ -24,7 +24,7 @@ import evals
 import rag
 from rag.docstore import DocStore, catalog_path
 from ui.progress import progress_events
-from ui_render import format_metric, md_escape, render_eval_error, render_eval_summary
+from ui_render import format_metric, kind_name, md_escape, metric_label, render_eval_error, render_eval_summary
 
 log = logging.getLogger("danvan.app")
 
@@ -174,8 +174,8 @@ def render_comparison(runs: Path, a: str | None, b: str | None) -> str:
         section, key = d.metric.split("/", 1)
         change = "—" if d.delta is None else format_metric(section, key, d.delta)
         flag = " ⚠ kém đi" if d.regressed else ""
-        scope = "Tổng thể" if d.scope == "overall" else md_escape(d.scope)
-        rows.append(f"| {scope} | {md_escape(key)} | {format_metric(section, key, d.a)} | "
+        scope = "Tổng thể" if d.scope == "overall" else md_escape(kind_name(d.scope))
+        rows.append(f"| {scope} | {md_escape(metric_label(section, key))} | {format_metric(section, key, d.a)} | "
                     f"{format_metric(section, key, d.b)} | {change}{flag} |")
     return f"**A:** {md_escape(a)}  \n**B:** {md_escape(b)}\n\n" + "\n".join(rows)
 
