@@ -142,50 +142,14 @@ def _prepare(settings, corpus, store, embedder, progress) -> tuple[str, str | No
         return settings.collection, None
     digest = ingest.corpus_hash(corpus)
     collection = collection_name(digest, embedder, settings)
-    _adopt_moved(settings, corpus, collection)
+    # the same content indexed before from another path (the Đánh giá tab's temporary copy) is reused
+    ingest.adopt_moved(settings, corpus, collection=collection)
     report = ingest.sync(settings, corpus, store=store, embedder=embedder, collection=collection, progress=progress)
     if report.failed:  # an eval on a partial corpus would mislead: stop with every file's reason
         raise rag.InputError("; ".join(why for _, why in report.failed))
     log.info("eval corpus %s: %d documents, %d chunks (%s)", collection, report.documents, report.chunks,
              "ingested" if report.reingested else "cached")
     return collection, digest
-
-
-def _adopt_moved(settings: rag.Settings, corpus: Sequence[Path], collection: str) -> None:
-    """Files of the eval corpus indexed before from another path with the same content (the copy the
-    app's "Đánh giá" tab received, another checkout) become these paths' files in the manifest.
-
-    The eval collection is named by the corpus content, so the same content finds it again; without
-    this its manifest still named the earlier path as the owner of every doc id, and the next run
-    refused each one ("doc_id … appears also in samples.jsonl", naming a temporary copy).
-    """
-    from dataclasses import replace
-
-    from ingest.load import scan
-    from ingest.manifest import Manifest
-    from ingest.sync import file_hash
-    from rag.docstore import catalog_path
-
-    roots = {str(Path(p).resolve()) for p in corpus if Path(p).is_dir()}
-    wanted = {}
-    for file, name in scan(corpus).files:
-        root = next((r for r in roots if str(file.resolve()).startswith(r + "/")), None)
-        wanted[(root or str(file.resolve()), name)] = file
-    manifest = Manifest(catalog_path(settings.data_dir))
-    try:
-        known = manifest.records(collection)
-        for key, file in wanted.items():
-            if key in known:
-                continue
-            digest = file_hash(file)
-            moved = next((k for k, r in known.items() if k not in wanted and r.status == "done" and r.hash == digest),
-                         None)
-            if moved is not None:
-                manifest.delete(collection, [moved])
-                manifest.put(collection, replace(known.pop(moved), source=key[0], name=key[1]))
-                log.info("eval corpus file %s was indexed from %s; reused", file, moved[0])
-    finally:
-        manifest.close()
 
 
 def _ask_all(pipe, examples: Sequence[Example], depth: int, progress, judge) -> list[dict]:

@@ -10,13 +10,14 @@ removed (``remove``); every run is incremental and crash-safe (see :mod:`ingest.
 from ingest.chunk import CHUNKER_VERSION, chunk_document, index_text
 from ingest.index import IngestReport, corpus_hash, ingest_paths
 from ingest.load import corpus_files, load_documents, read_file, scan
-from ingest.sync import SyncReport, add, file_hash, remove, sync
+from ingest.sync import SyncReport, add, adopt_moved, file_hash, remove, sync
 
 __all__ = [
     "CHUNKER_VERSION",
     "IngestReport",
     "SyncReport",
     "add",
+    "adopt_moved",
     "chunk_document",
     "corpus_files",
     "corpus_hash",

@@ -20,7 +20,7 @@ import logging
 import time
 import uuid
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 from ingest.chunk import CHUNKER_VERSION, chunk_document, index_text
@@ -283,6 +283,40 @@ def remove(settings: Settings, doc_ids: Iterable[str], *, store: Store, collecti
     finally:
         catalog.close()
     return [r.name for r in records]
+
+
+def adopt_moved(settings: Settings, paths: Sequence[Path], *, collection: str | None = None) -> list[str]:
+    """Files under ``paths`` indexed before from another path with the same content become these
+    paths' files in the manifest (their points stay); returns the files adopted.
+
+    For a collection named by its content (an eval corpus: :func:`evals.runner.collection_name`),
+    where the same content at a new path (the copy the app's "Đánh giá" tab receives, another
+    checkout) must find its index again instead of being refused as "doc_id … appears also in …".
+    """
+    collection = collection or settings.collection
+    roots = {_source_of(Path(p)) for p in paths if Path(p).is_dir()}
+    wanted = {}
+    for file, name in scan(paths).files:
+        root = next((r for r in roots if str(file.resolve()).startswith(r + "/")), None)
+        wanted[(root or _source_of(file), name)] = file
+    adopted = []
+    manifest = Manifest(catalog_path(settings.data_dir))
+    try:
+        known = manifest.records(collection)
+        for key, file in wanted.items():
+            if key in known:
+                continue
+            digest = file_hash(file)
+            moved = next((k for k, r in known.items() if k not in wanted and r.status == "done" and r.hash == digest),
+                         None)
+            if moved is not None:
+                manifest.delete(collection, [moved])
+                manifest.put(collection, replace(known.pop(moved), source=key[0], name=key[1]))
+                log.info("%s was indexed from %s with the same content; adopted", file, moved[0])
+                adopted.append(key[1])
+    finally:
+        manifest.close()
+    return adopted
 
 
 def _remove_records(store: Store, collection: str, catalog: _Catalog, records: Sequence[FileRecord]) -> None:

@@ -69,7 +69,7 @@ HEAD = """
   }
   // Gradio writes its status line in English ("processing | 3.6s", "queue: 2/5 |") with no
   // translation key: the words are replaced where they appear, the figures kept.
-  const STATUS = [[/^(\s*)processing \|/, '$1đang xử lý |'], [/^(\s*)queue: /, '$1hàng đợi: ']];
+  const STATUS = [[/^(\\s*)processing \\|/, '$1đang xử lý |'], [/^(\\s*)queue: /, '$1hàng đợi: ']];
   function translate(node) {
     if (node.nodeType !== Node.TEXT_NODE || !node.parentElement
         || !node.parentElement.closest('.progress-text, .meta-text, .meta-text-center')) return;
