@@ -4,7 +4,8 @@
     python bench/soak.py --url http://127.0.0.1:7860/ --pid 12345             # an app already running
 
 Each session is a new Gradio session (a fresh session hash, as a new browser tab or a new
-``gradio_client.Client`` is) that does what an officer's tab and a script do: one to three
+``gradio_client.Client`` is). A share ``--light`` of them only open the filters and clear (a
+tab opened and left); the others do what an officer's tab and a script do: one to three
 chat questions through the "Hỏi đáp" tab's own event (a follow-up among them, the
 conversation kept in the session's ``gr.State``), opening the filters (``/fresh_choices``),
 opening a cited document ("Xem văn bản", ``/open_view``), clearing the conversation, and
@@ -91,8 +92,9 @@ class Soak:
     """Runs the sessions and samples the app's memory."""
 
     def __init__(self, url: str, pid: int, sessions: int, workers: int, minutes: float, every: float,
-                 seed: int = 7) -> None:
+                 seed: int = 7, light: float = 0.6) -> None:
         self.url, self.pid, self.sessions, self.workers = url, pid, sessions, workers
+        self.light = light
         self.deadline = time.monotonic() + minutes * 60
         self.every, self.seed = every, seed
         self.lock = threading.Lock()
@@ -129,6 +131,10 @@ class Soak:
 
     def _session(self, client, rng: random.Random) -> None:
         client.reset_session()  # a new tab: a new Gradio session with its own gr.State
+        if rng.random() < self.light:  # a tab opened, its filters looked at, closed: no question
+            self._call(client, api_name="/fresh_choices")
+            self._call(client, api_name="/clear")
+            return
         for turn in range(rng.randint(1, 3)):
             question = rng.choice(QUESTIONS) if turn == 0 else rng.choice(FOLLOW_UPS)
             self._call(client, question, [], [], None, None, api_name="/ask")
@@ -191,7 +197,7 @@ def plot(results: list[tuple[str, dict]], png: Path) -> None:
     for label, result in results:
         samples = result["samples"]
         ax.plot([s["sessions"] for s in samples], [s["rss_mb"] for s in samples], marker=".", label=label)
-    ax.set_xlabel("sessions done (each: 1-3 chat questions, viewer, filters, /answer calls)")
+    ax.set_xlabel("sessions done (a share only open the filters; the others ask 1-3 questions, open sources, call /answer)")
     ax.set_ylabel("app RSS (MB)")
     ax.set_title("bench/soak.py: app memory over sessions")
     ax.grid(alpha=0.3)
@@ -211,6 +217,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workers", type=int, default=8, help="sessions at once")
     parser.add_argument("--minutes", type=float, default=6.0)
     parser.add_argument("--every", type=float, default=5.0, help="seconds between RSS samples")
+    parser.add_argument("--light", type=float, default=0.6,
+                        help="share of sessions that only open the filters and clear (no question)")
     parser.add_argument("--label", default="", help="name of this run in the picture")
     parser.add_argument("--out", type=Path, help="write the samples and totals as JSON")
     parser.add_argument("--png", type=Path, help="draw the RSS curve (of --plot files, else of this run)")
@@ -238,7 +246,7 @@ def main(argv: list[str] | None = None) -> int:
 
         Client(url, verbose=False).predict(QUESTIONS[0], [], api_name="/answer")  # warm: model and catalog
         time.sleep(2)
-        result = Soak(url, pid, args.sessions, args.workers, args.minutes, args.every).run()
+        result = Soak(url, pid, args.sessions, args.workers, args.minutes, args.every, light=args.light).run()
     finally:
         if app is not None:
             app.terminate()
