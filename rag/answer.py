@@ -121,6 +121,14 @@ def without_reference(terms: Terms, q: Query) -> Terms:
     return Terms(tuple(u for u, _ in keep), tuple(w for _, w in keep), terms.accented)
 
 
+def _neighbours(hit: Hit, hits: Sequence[Hit]) -> str:
+    """The text of the retrieved passages of ``hit``'s document just before and after it (chunk
+    index ±1), which a sentence's key terms half-count from, as from its own passage."""
+    c = hit.chunk
+    return "\n".join(h.chunk.text for h in hits
+                     if h.chunk.doc_id == c.doc_id and abs(h.chunk.chunk_index - c.chunk_index) == 1)
+
+
 def _names_list(lists: tuple[str, ...], text: str) -> bool:
     r"""True when ``text`` is a list whose heading or lead-in names what a list question asks
     (:func:`rag.evidence.listed`): its first line over items, or what precedes the ":" of a list on
@@ -219,7 +227,7 @@ def _on_subject_by_words(q: Query, terms: Terms, scored: Sequence[_Scored]) -> b
     sentence holds every key term of the question whole, or covers :data:`PLAIN_COVERAGE` of them
     ("Thôn Đông Hòa có bao nhiêu kiến nghị?" against a row "Thôn: Đông Hòa; Số kiến nghị: 25" of a
     small Word file whose one chunk mixes topics), or the article the question names is among them
-    ("Điều 4 … quy định gì?").
+    ("Điều 4 … quy định gì?"), or one document's retrieved passages hold every key term whole.
 
     On civic_dev's 20 unanswerable and 140 counterfactual questions, and the 120 out-of-subject
     ones (EVALS.md, "Answers"), no out-of-subject question came above 0.70, so the out-of-subject bar
@@ -227,6 +235,14 @@ def _on_subject_by_words(q: Query, terms: Terms, scored: Sequence[_Scored]) -> b
     """
     units = set(terms.units)
     if units and any(units <= s.held or s.coverage >= PLAIN_COVERAGE for s in scored):
+        return True
+    # one document's retrieved passages (with its title) holding every key term whole: "Tổ công nghệ
+    # số cộng đồng có bao nhiêu thành viên?" over a news item naming the team in its first passage and
+    # its "68 thành viên" in the next; an everyday question outside the documents has no such document
+    documents: dict[str, list[str]] = {}
+    for h in {id(s.hit): s.hit for s in scored}.values():
+        documents.setdefault(h.chunk.doc_id, [h.chunk.title]).append(h.chunk.text)
+    if units and any(all(terms.holds(u, "\n".join(texts)) for u in units) for texts in documents.values()):
         return True
     return bool(q.article) and any(article_of(s.hit.chunk, s.start) == q.article for s in scored)
 
@@ -461,16 +477,18 @@ class ExtractiveAnswerer:
             return terms, []
         out = []
         for hit in hits[: self.passages]:
-            out.extend(self._score_passage(terms, q, hit))
+            out.extend(self._score_passage(terms, q, hit, _neighbours(hit, hits[: max(self.pool, self.passages)])))
         if self.sentence_model is not None and out:
             out = [dataclasses.replace(s, score=p) for s, p in zip(out, self.sentence_model(q, terms, out))]
         return terms, out
 
-    def _score_passage(self, terms: Terms, q: Query, hit: Hit) -> list[_Scored]:
+    def _score_passage(self, terms: Terms, q: Query, hit: Hit, beside: str = "") -> list[_Scored]:
         kind = q.kind
         chunk = hit.chunk
         spans = [(a, b) for a, b in sentences(chunk.text) if not is_instruction(chunk.text[a:b])]
-        evidence_text = without_instructions(chunk.text)
+        # the passage's own text, and the retrieved passages just before and after it in its document
+        # (the subject of a fact often sits in the sentence before the chunk boundary)
+        evidence_text = without_instructions(f"{chunk.text}\n{beside}" if beside else chunk.text)
         rank_prior = 1.0 / (1.0 + self.rank_decay * (hit.rank - 1))
         out = []
         for start, end in spans:

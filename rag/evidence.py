@@ -30,7 +30,7 @@ STOP = frozenset(
     for w in """là của và có không được thì các những cho trong với để theo nào gì bao nhiêu mấy ai
     đâu sao thế như vậy này đó kia khi nếu hay hoặc mà ở tại về từ đến bị do vì nên phải cần hỏi
     cho tôi xin bác chị anh em ạ nhé ơi luật quy định điều khoản văn bản người việc một những
-    được không thế_nào làm sao bao_giờ chưa đã sẽ đang còn thì_sao hả vâng mình chúng ta bà con
+    được không thế_nào làm sao bao_giờ bao_lâu chưa đã sẽ đang còn thì_sao hả vâng mình chúng ta bà con
     gì_vậy giúp cho_biết biết muốn nói rõ""".replace("_", " ").split()
 )
 # An unaccented question can only be compared unaccented ("ban" may be "bản" or "ban").

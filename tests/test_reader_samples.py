@@ -3,10 +3,14 @@ question of corpus/README.md answered from its document, and the failures a newc
 question refused while the passage that answers ranks second, a short unaccented wording refused, a
 fact the documents lack answered from a sentence about another meeting), with siblings.
 
-The cases marked ``OPEN`` still fail (issue 17: the out-of-subject bar, a dense cosine of 0.86,
-refuses on-subject questions over a corpus this small, and a number for another meeting passes the
-coverage threshold; the first learned reader did not fix them, EVALS.md "The reader"). They are
-strict expected failures: the day one passes, pytest says so and the mark comes off."""
+The first four failures came from the out-of-subject bar (a dense cosine of 0.86, calibrated on
+civic.jsonl, which passages of a corpus this small do not reach) with a rescue that read "bao lâu"
+as a term the answer must hold and looked at one passage only; the question word is no term now, and
+one document's retrieved passages holding every key term whole say the question is on its subject.
+The cases marked ``OPEN`` still fail (issue 17: a figure for another meeting, or another body's,
+passes the coverage threshold; a time asked in other words than the passage's; the first learned
+reader did not fix them, EVALS.md "The reader"). They are strict expected failures: the day one
+passes, pytest says so and the mark comes off."""
 
 from __future__ import annotations
 
@@ -42,14 +46,14 @@ ANSWERED = [
     ('Mỗi xã phải đăng ký bao nhiêu mô hình "Dân vận khéo"?', "mau:ke-hoach-dan-van-2026", "02 mô hình"),
     ("Mô hình được bao nhiêu điểm thì được công nhận cấp tỉnh?", "mau:huong-dan-dan-van-kheo-2026", "80 điểm"),
     ("UBND xã phải công khai chậm nhất mấy ngày?", "mau:quy-che-phoi-hop-ubnd-mttq-xa", "05 ngày"),
-    pytest.param("Họp liên tịch bao lâu một lần?", "mau:quy-che-phoi-hop-ubnd-mttq-xa", "liên tịch", marks=OPEN),
+    ("Họp liên tịch bao lâu một lần?", "mau:quy-che-phoi-hop-ubnd-mttq-xa", "liên tịch"),
     ("Mô hình tổ công nghệ số cộng đồng có bao nhiêu thành viên?", "mau:tin-dan-van-kheo-hoa-binh-mau", "68 thành viên"),
     ("6 tháng đầu năm đã giải quyết bao nhiêu kiến nghị?", "mau:bao-cao-so-ket-6-thang-2026", "918"),
     # the newcomer's failures and their siblings: the answering passage is not the first retrieved,
     # the wording is short or unaccented
-    pytest.param("Tổ công nghệ số cộng đồng có bao nhiêu thành viên?", "mau:tin-dan-van-kheo-hoa-binh-mau", "68 thành viên", marks=OPEN),
-    pytest.param("hop lien tich bao lau mot lan", "mau:quy-che-phoi-hop-ubnd-mttq-xa", "liên tịch", marks=OPEN),
-    pytest.param("to cong nghe so cong dong co bao nhieu thanh vien", "mau:tin-dan-van-kheo-hoa-binh-mau", "68 thành viên", marks=OPEN),
+    ("Tổ công nghệ số cộng đồng có bao nhiêu thành viên?", "mau:tin-dan-van-kheo-hoa-binh-mau", "68 thành viên"),
+    ("hop lien tich bao lau mot lan", "mau:quy-che-phoi-hop-ubnd-mttq-xa", "liên tịch"),
+    ("to cong nghe so cong dong co bao nhieu thanh vien", "mau:tin-dan-van-kheo-hoa-binh-mau", "68 thành viên"),
     pytest.param("Tổ công nghệ số trực vào thời gian nào?", "mau:tin-dan-van-kheo-hoa-binh-mau", "thứ Bảy", marks=OPEN),
     ("Thời gian niêm yết công khai ít nhất bao nhiêu ngày?", "mau:quy-che-phoi-hop-ubnd-mttq-xa", "30 ngày"),
     ("Hồ sơ đề nghị công nhận mô hình gửi trước ngày nào?", "mau:huong-dan-dan-van-kheo-2026", "15/8/2026"),
