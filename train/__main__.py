@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import pickle
 import subprocess
 import sys
 import time
@@ -61,8 +62,13 @@ def main(argv: list[str] | None = None) -> int:
 
         settings = rag.Settings.from_env().replace(reader="off", reranker="")
         started = time.monotonic()
-        with rag.Pipeline(settings, collection=args.collection) as pipe:
-            data = collect(pipe, read_questions(args.data / "questions.jsonl", args.limit))
+        lists = args.data / f"lists-{args.limit or 'all'}.pickle"  # the retriever's lists, kept for refits
+        if lists.is_file() and lists.stat().st_mtime > (args.data / "questions.jsonl").stat().st_mtime:
+            data = pickle.loads(lists.read_bytes())
+        else:
+            with rag.Pipeline(settings, collection=args.collection) as pipe:
+                data = collect(pipe, read_questions(args.data / "questions.jsonl", args.limit))
+            lists.write_bytes(pickle.dumps(data))
         reader, report = fit_reader(data, rag.ExtractiveAnswerer(max_sentences=settings.answer_sentences,
                                                                   refusal_threshold=0.0))
         pairs_stamp = json.loads((args.data / "stamp.json").read_text(encoding="utf-8"))
