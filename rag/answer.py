@@ -543,6 +543,16 @@ class ExtractiveAnswerer:
             return other, s.hit.rank if other else 0, s.hit.chunk.chunk_index, s.start
 
         ordered = chosen[:1] + sorted(chosen[1:], key=place)
+        # a sentence two passages both hold (a lead-in repeated above a list's next passage, a copy of
+        # the text) is quoted once
+        said: list[str] = []
+        kept = []
+        for s in ordered:
+            words = " ".join(normalize(s.text).lower().split())
+            if not any(words in earlier for earlier in said):
+                said.append(words)
+                kept.append(s)
+        ordered = kept
         for s in ordered:
             marker = markers.setdefault(s.hit.chunk.point_id, len(markers) + 1)
             quotes.setdefault(marker, []).append(s.quote)

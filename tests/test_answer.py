@@ -507,3 +507,20 @@ def test_the_name_of_the_document_asked_about_is_no_evidence():
     hit = _hit("nd", "Nghị định này quy định về hoạt động khoa học trong cơ sở giáo dục đại học năm 2026.", 1,
                title="Nghị định 125/2026/NĐ-CP", number="125/2026/NĐ-CP")
     assert ExtractiveAnswerer().answer("Nghị định 125 năm 2026 do ai ký?", [hit]).refused
+
+
+def test_the_same_sentence_held_by_two_passages_is_quoted_once():
+    """Issue 18: "the same sentence quoted twice in one answer" (a lead-in that a list's next passage
+    repeats); the answer quotes it once, and cites the passage it came from first."""
+    from rag.answer import _Scored
+    from rag.types import Chunk
+
+    lead = "Hình thức công khai gồm niêm yết tại trụ sở và thông báo trên loa truyền thanh."
+    first = Hit(Chunk("d", 0, f"Điều 4. Công khai\n{lead}", title="Quy chế"), 1.0, 1)
+    second = Hit(Chunk("d", 1, f"{lead}\nThời gian niêm yết ít nhất 30 ngày.", title="Quy chế"), 0.9, 2)
+    end = len(second.chunk.text)
+    chosen = [_Scored(first, len("Điều 4. Công khai\n"), len(first.chunk.text), 1.0, 1.0),
+              _Scored(second, 0, len(lead), 0.9, 0.9), _Scored(second, len(lead) + 1, end, 0.8, 0.8)]
+    answer = ExtractiveAnswerer()._compose("Hình thức công khai?", [first, second], chosen, 1.0)
+    assert answer.text.count(lead) == 1
+    assert "30 ngày" in answer.text
