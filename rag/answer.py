@@ -556,7 +556,7 @@ class ExtractiveAnswerer:
         for s in ordered:
             marker = markers.setdefault(s.hit.chunk.point_id, len(markers) + 1)
             quotes.setdefault(marker, []).append(s.quote)
-            parts.append(f"{s.text} [{marker}]")
+            parts.append(_marked(s, marker))
         lead = chosen[0].hit.chunk
         where = f"Theo {short_label(lead)}: " if lead.title else ""
         citations = []
@@ -564,14 +564,28 @@ class ExtractiveAnswerer:
             marker = markers.get(hit.chunk.point_id)
             if marker is not None and marker not in {c.marker for c in citations}:
                 c = hit.chunk
-                first = next(s for s in ordered if s.hit is hit)  # the place of what answers, not of what precedes it
+                # the finest place that holds all that is quoted from this passage (items 4 and 5 of
+                # mục II: "mục II", not the place of the first piece alone)
+                spans = [span for s in ordered if s.hit is hit for span in s.spans]
                 citations.append(
                     Citation(marker, c.doc_id, c.title, c.number, c.date, cite.QUOTE_JOINER.join(quotes[marker]),
                              issuer=c.issuer, doc_type=c.doc_type, url=c.url, heading=c.section, provision=c.provision,
-                             section=cite.span_place(c, first.start, first.end))
+                             section=cite.span_place(c, min(a for a, _ in spans), max(b for _, b in spans)))
                 )
         return Answer(question, where + "\n".join(parts), tuple(sorted(citations, key=lambda c: c.marker)),
                       tuple(hits), False, round(min(evidence, 1.0), 4))
+
+
+def _marked(s: _Scored, marker: int) -> str:
+    """The quoted text with its ``[n]``: after each item of a quote made of separate lines (a heading
+    and its items, items 4 and 5 of a list), never after a heading or a lead-in alone; after the
+    last line always."""
+    lines = [s.hit.chunk.text[a:b].strip() for a, b in s.spans]
+    if len(lines) == 1:
+        return f"{s.text} [{marker}]"
+    out = [ln if (ln.rstrip().endswith(":") or is_heading(ln)) and i < len(lines) - 1 else f"{ln} [{marker}]"
+           for i, ln in enumerate(lines)]
+    return "\n".join(out)
 
 
 _PLACE_ARTICLE = re.compile(r"Điều\s+([\w.]+)")

@@ -55,6 +55,9 @@ def span_place(chunk: Chunk, start: int, end: int) -> str:
     >>> c = Chunk("d", 0, "Điều 8. Họp\\n1. Mỗi quý.\\n2. Khi cần.", section="")
     >>> span_place(c, 12, 23), span_place(c, 12, 34)
     ('khoản 1 Điều 8', 'Điều 8')
+    >>> plan = Chunk("k", 0, "4. Nắm tình hình.\\n5. Vùng đồng bào.", section="II. NHIỆM VỤ", path="II › 4")
+    >>> span_place(plan, 0, 17), span_place(plan, 0, 36)
+    ('mục II.4', 'mục II')
     """
     first = place(chunk, start)
     last_char = max(start, len(chunk.text[:end].rstrip()) - 1)
@@ -67,6 +70,13 @@ def span_place(chunk: Chunk, start: int, end: int) -> str:
         if x != y:
             break
         common.insert(0, x)
+    if not common and a and b:  # "mục II.4" and "mục II.5": their common outline number, "mục II"
+        (kind_a, num_a), (kind_b, num_b) = a[-1].split(None, 1), b[-1].split(None, 1)
+        shared = [x for x, _ in zip(*(n.split(".") for n in (num_a, num_b))) if x]
+        shared = shared[: next((i for i, (x, y) in enumerate(zip(num_a.split("."), num_b.split("."))) if x != y),
+                               len(shared))]
+        if kind_a.lower() == kind_b.lower() and shared:
+            return f"{kind_a} {'.'.join(shared)}"
     return " ".join(common) or first
 
 

@@ -524,3 +524,18 @@ def test_the_same_sentence_held_by_two_passages_is_quoted_once():
     answer = ExtractiveAnswerer()._compose("Hình thức công khai?", [first, second], chosen, 1.0)
     assert answer.text.count(lead) == 1
     assert "30 ngày" in answer.text
+
+
+def test_items_quoted_together_each_carry_the_marker_and_are_cited_where_both_are():
+    """Issue 18: in a list answer, item 4 came without its [n] and item 5 was cited "mục II.4"."""
+    from rag.answer import _Scored
+    from rag.types import Chunk
+
+    text = "4. Nắm tình hình Nhân dân\na) Báo cáo hằng tháng.\n5. Công tác dân vận ở vùng đồng bào dân tộc"
+    hit = Hit(Chunk("kh", 6, text, title="Kế hoạch", section="II. NHIỆM VỤ TRỌNG TÂM", path="II › 4"), 1.0, 1)
+    four, five = (0, text.index("\n")), (text.index("5."), len(text))
+    both = _Scored(hit, four[0], five[1], 1.0, 1.0, pieces=(four, five))
+    answer = ExtractiveAnswerer()._compose("Có những nhiệm vụ trọng tâm nào?", [hit], [both], 1.0)
+    lines = answer.text.split(": ", 1)[1].split("\n")
+    assert lines == ["4. Nắm tình hình Nhân dân [1]", "5. Công tác dân vận ở vùng đồng bào dân tộc [1]"]
+    assert answer.citations[0].section == "mục II"
