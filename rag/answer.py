@@ -564,9 +564,11 @@ class ExtractiveAnswerer:
             marker = markers.get(hit.chunk.point_id)
             if marker is not None and marker not in {c.marker for c in citations}:
                 c = hit.chunk
-                # the finest place that holds all that is quoted from this passage (items 4 and 5 of
-                # mục II: "mục II", not the place of the first piece alone)
-                spans = [span for s in ordered if s.hit is hit for span in s.spans]
+                # the finest place that holds what answers from this passage (items 4 and 5 of mục II:
+                # "mục II", not the place of the first piece alone), not the lead-in that precedes it
+                # ("… gồm:" over the điểm asked); a heading over its items is cited with them (the section)
+                quoted = [span for s in ordered if s.hit is hit for span in s.spans]
+                spans = [(a, b) for a, b in quoted if not c.text[a:b].rstrip().endswith(":")] or quoted
                 citations.append(
                     Citation(marker, c.doc_id, c.title, c.number, c.date, cite.QUOTE_JOINER.join(quotes[marker]),
                              issuer=c.issuer, doc_type=c.doc_type, url=c.url, heading=c.section, provision=c.provision,
@@ -576,6 +578,11 @@ class ExtractiveAnswerer:
                       tuple(hits), False, round(min(evidence, 1.0), 4))
 
 
+def _leads(line: str) -> bool:
+    """True for a line that introduces what follows (a lead-in ending with ":", a heading)."""
+    return line.rstrip().endswith(":") or is_heading(line.strip())
+
+
 def _marked(s: _Scored, marker: int) -> str:
     """The quoted text with its ``[n]``: after each item of a quote made of separate lines (a heading
     and its items, items 4 and 5 of a list), never after a heading or a lead-in alone; after the
@@ -583,8 +590,7 @@ def _marked(s: _Scored, marker: int) -> str:
     lines = [s.hit.chunk.text[a:b].strip() for a, b in s.spans]
     if len(lines) == 1:
         return f"{s.text} [{marker}]"
-    out = [ln if (ln.rstrip().endswith(":") or is_heading(ln)) and i < len(lines) - 1 else f"{ln} [{marker}]"
-           for i, ln in enumerate(lines)]
+    out = [ln if _leads(ln) and i < len(lines) - 1 else f"{ln} [{marker}]" for i, ln in enumerate(lines)]
     return "\n".join(out)
 
 
