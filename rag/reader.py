@@ -41,9 +41,9 @@ VERSION = 1
 #: Passages the reader scores (the rest keep their order below them).
 DEPTH = 20
 PASSAGE_FEATURES = ("inv_rank", "log_rank", "dense", "dense_gap", "lexical", "passage_cov", "sentence_cov",
-                    "title_cov", "statute", "asks_kind", "kind_fit", "doc_share", "first_chunk")
+                    "title_cov", "statute", "untyped", "asks_kind", "kind_fit", "doc_share", "first_chunk")
 ANSWER_FEATURES = ("top", "margin", "second", "max_dense", "evidence", "asks_kind", "kind_fit", "n_terms",
-                   "unaccented", "top_sentence_cov", "top_title_cov")
+                   "unaccented", "top_sentence_cov", "top_title_cov", "doc_missing", "max_missing")
 SENTENCE_FEATURES = ("coverage", "coverage_gap", "held_share", "fits", "inv_rank", "log_words", "lines")
 _STATUTES = frozenset({"hiến pháp", "bộ luật", "luật"})
 
@@ -138,6 +138,7 @@ def passage_features(q: Query, hits: Sequence[Hit], terms: Terms | None = None) 
             1.0 / i, math.log(i), d, d - high, (h.sparse_score or 0.0) / lex_top,
             terms.coverage(c.text), best, terms.coverage(c.title),
             1.0 if c.doc_type.strip().lower() in _STATUTES else 0.0,
+            0.0 if c.doc_type.strip() else 1.0,  # no type: a Q&A page, a file without its metadata
             asks, 1.0 if asks and fits_kind(q, c.text) else 0.0,
             docs.count(c.doc_id) / DEPTH, 1.0 if c.chunk_index == 0 else 0.0,
         ])
@@ -222,23 +223,29 @@ class Reader:
         terms = question_terms(q, hits)
         rows = passage_features(q, hits, terms)
         dense = [h.dense_score for h in hits[:3] if h.dense_score is not None]
-        return self.answer_row(rows, [h.chunk.doc_id for h in hits[:DEPTH]], max(dense) if dense else 0.0,
-                               evidence, len(terms.units), q.unaccented)
+        return self.answer_row(rows, hits[:DEPTH], max(dense) if dense else 0.0, evidence, terms, q.unaccented)
 
-    def answer_row(self, rows: Sequence[Sequence[float]], doc_ids: Sequence[str], max_dense: float,
-                   evidence: float, n_terms: int, unaccented: bool) -> list[float]:
-        """:data:`ANSWER_FEATURES` from passage feature rows (:func:`passage_features`) and their
-        documents, the best dense cosine of the top 3, the answer's evidence, the number of key
-        terms and whether the question was typed without diacritics."""
+    def answer_row(self, rows: Sequence[Sequence[float]], hits: Sequence[Hit], max_dense: float,
+                   evidence: float, terms: Terms, unaccented: bool) -> list[float]:
+        """:data:`ANSWER_FEATURES` from passage feature rows (:func:`passage_features`) of ``hits``,
+        the best dense cosine of the top 3, the answer's evidence, the question's key terms and
+        whether it was typed without diacritics. ``doc_missing`` and ``max_missing`` are the weight
+        shares of the key terms that the best passage's document (its retrieved passages and title)
+        does not hold whole, all of them and the heaviest one: what is asked and absent."""
         if not rows:
             return [0.0] * len(ANSWER_FEATURES)
         logits = [self.passage.logit(r) for r in rows]
         top = max(range(len(rows)), key=lambda i: logits[i])
-        second = max((lg for lg, d in zip(logits, doc_ids) if d != doc_ids[top]), default=logits[top] - 5.0)
+        doc = hits[top].chunk.doc_id
+        second = max((lg for lg, h in zip(logits, hits) if h.chunk.doc_id != doc), default=logits[top] - 5.0)
+        text = "\n".join([hits[top].chunk.title] + [h.chunk.text for h in hits if h.chunk.doc_id == doc])
+        missing = [w for u, w in zip(terms.units, terms.weights) if not terms.holds(u, text)]
+        total = terms.total or 1.0
         at = PASSAGE_FEATURES.index
         return [logits[top], logits[top] - second, second, max_dense, evidence,
-                rows[top][at("asks_kind")], rows[top][at("kind_fit")], math.log1p(n_terms),
-                1.0 if unaccented else 0.0, rows[top][at("sentence_cov")], rows[top][at("title_cov")]]
+                rows[top][at("asks_kind")], rows[top][at("kind_fit")], math.log1p(len(terms.units)),
+                1.0 if unaccented else 0.0, rows[top][at("sentence_cov")], rows[top][at("title_cov")],
+                sum(missing) / total, max(missing, default=0.0) / total]
 
     def answerable(self, q: Query, hits: Sequence[Hit], evidence: float) -> float:
         """Probability (0..1) that ``hits`` (in the reader's order) answer ``q``, given the evidence
