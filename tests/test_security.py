@@ -216,8 +216,8 @@ def test_a_request_for_another_host_name_gets_nothing_done_or_read(open_app, tmp
 def test_another_origin_gets_no_cors_allowance_and_changes_nothing(named_app):
     served = named_app
     before = served.indexed()
-    # Gradio's own CORS layer lets any origin read what a non-loopback Host answers (here: OFFICE_NAME,
-    # as an office machine's name would be); what it may read now is the refusal, and nothing happens.
+    # Gradio's own CORS layer let any origin read what a non-loopback Host answers (here: OFFICE_NAME,
+    # as an office machine's name would be); now nothing happens and no allowance is sent.
     for host in ("127.0.0.1", OFFICE_NAME):
         foreign = {"Origin": "https://evil.example", "Host": f"{host}:{served.port}"}
         for api_name, data in (("remove", [["test:hoa-giai"]]), ("answer", [QUESTION, []])):
@@ -225,8 +225,11 @@ def test_another_origin_gets_no_cors_allowance_and_changes_nothing(named_app):
             assert (posted.status_code, posted.text) == (403, ORIGIN_REFUSED), (host, api_name)
         config = httpx.get(served.url + "config", headers=foreign)
         assert (config.status_code, config.text) == (403, ORIGIN_REFUSED)
-        if host == "127.0.0.1":
-            assert "access-control-allow-origin" not in config.headers
+        # no CORS allowance for another origin, under any name (Gradio's own layer included)
+        assert "access-control-allow-origin" not in config.headers, host
+        preflight = httpx.options(served.url + "gradio_api/call/answer", headers={
+            **foreign, "Access-Control-Request-Method": "POST"})
+        assert "access-control-allow-origin" not in preflight.headers, host
         upload = httpx.post(served.url + "gradio_api/upload", headers=foreign,
                             files={"files": ("a.txt", "Điều 1. Thử".encode(), "text/plain")})
         assert upload.status_code == 403

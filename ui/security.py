@@ -204,9 +204,28 @@ def with_local_login(auth: Callable[[str, str], bool] | None, token: str) -> Cal
     return check
 
 
+def no_foreign_cors(trusted_names: list[str] = ()) -> None:
+    """Make Gradio's own CORS layer (``gradio.route_utils.CustomCORSMiddleware``, outside the app's
+    middleware) allow only the app's own origin: unpatched, it echoes any ``Origin`` in
+    ``Access-Control-Allow-Origin`` whenever the ``Host`` is not a loopback name (an office name, a
+    LAN address), so a foreign page could read even the refusal :class:`SameOrigin` sends. Gradio is
+    pinned (pyproject.toml); ``tests/test_security.py`` checks the header on every name."""
+    from gradio import route_utils
+
+    own = SameOrigin(None, list(trusted_names))
+
+    def is_valid_origin(self, request_headers) -> bool:
+        return own._ours(request_headers.get("origin", ""), request_headers.get("host", ""))
+
+    route_utils.CustomCORSMiddleware.is_valid_origin = is_valid_origin
+
+
 def middleware(settings: Settings) -> list:
-    """The middleware of the app, outermost first: trusted hosts, same origin, export owners."""
+    """The middleware of the app, outermost first: trusted hosts, same origin, export owners; Gradio's
+    CORS layer outside them answers the app's own origin only (:func:`no_foreign_cors`)."""
     from starlette.middleware import Middleware
+
+    no_foreign_cors(extra_hosts(settings))
 
     return [Middleware(TrustedHosts, allowed_hosts=allowed_hosts(settings)),
             Middleware(SameOrigin, trusted_names=extra_hosts(settings)),
