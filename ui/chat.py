@@ -294,7 +294,7 @@ def chat_tab(pipeline: ChatPipeline, *, open_document: OpenDocument | None = Non
                                  latex_delimiters=[], elem_id="chat",
                                  placeholder="Đặt câu hỏi về văn bản đã nạp, ví dụ về thời hạn, trách nhiệm, số liệu…")
             with gr.Row():
-                question = gr.Textbox(show_label=False, placeholder="Nhập câu hỏi (có thể gõ không dấu) rồi nhấn Enter",
+                question = gr.Textbox(label="Câu hỏi", show_label=False, placeholder="Nhập câu hỏi (có thể gõ không dấu) rồi nhấn Enter",
                                       max_length=2000, scale=8, autofocus=True, elem_id="question")
                 send = gr.Button("Gửi", variant="primary", scale=1, min_width=80, elem_id="send")
             if takes_filter:
@@ -340,7 +340,7 @@ def chat_tab(pipeline: ChatPipeline, *, open_document: OpenDocument | None = Non
             gr.Markdown("### Xem văn bản")
             close = gr.Button("Đóng", size="sm", scale=0, min_width=80, elem_id="viewer-close")
         viewer = gr.HTML("", elem_id="viewer-html")
-    view_request = gr.Textbox(visible="hidden", elem_id="view-request")
+    view_request = gr.Textbox(label="Yêu cầu xem văn bản", visible="hidden", elem_id="view-request")
     view_go = gr.Button("Mở", visible="hidden", elem_id="view-go")
 
     def ask(message, state, *chosen):
