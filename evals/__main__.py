@@ -35,43 +35,44 @@ Convert a BEIR folder (corpus.jsonl, queries.jsonl, qrels/<split>.tsv) into a da
 
 
 def build_parser() -> argparse.ArgumentParser:
+    rag.errors.vietnamese_argparse()
     parser = argparse.ArgumentParser(
         prog="python -m evals",
-        description="Evaluate the cited-answer pipeline on a question set, and compare runs.",
+        description="Đánh giá chất lượng hỏi đáp có trích dẫn trên một bộ câu hỏi, và so sánh các lần chạy.",
     )
-    parser.add_argument("-v", "--verbose", action="store_true", help="log progress details (INFO)")
+    parser.add_argument("-v", "--verbose", action="store_true", help="ghi chi tiết tiến trình (INFO)")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    run = commands.add_parser("run", help="evaluate a dataset, write a run folder", description=_RUN_HELP)
+    run = commands.add_parser("run", help="đánh giá một bộ câu hỏi, ghi kết quả vào thư mục lần chạy", description=_RUN_HELP)
     run.add_argument("--dataset", required=True, type=Path, metavar="FILE.jsonl",
-                     help="questions, one JSON object per line (qid, question, answer, gold_doc_ids, "
+                     help="bộ câu hỏi, mỗi dòng một đối tượng JSON (qid, question, answer, gold_doc_ids, "
                           "gold_quotes, kind, history)")
     run.add_argument("--corpus", action="extend", nargs="+", type=Path, default=[], metavar="FILE_OR_DIR",
-                     help="documents to ingest into the eval's own cached collection (under "
-                          "<data dir>/evals); repeatable. Without it the current index is evaluated.")
-    run.add_argument("--out", required=True, type=Path, metavar="DIR", help="run folder to write")
-    run.add_argument("--name", help="run name in run.trec and the report (default: the folder name)")
+                     help="văn bản nạp vào bộ sưu tập riêng của lần đánh giá (trong "
+                          "<data dir>/evals); dùng được nhiều lần. Không có nó thì đánh giá trên chỉ mục hiện tại.")
+    run.add_argument("--out", required=True, type=Path, metavar="DIR", help="thư mục ghi kết quả lần chạy")
+    run.add_argument("--name", help="tên lần chạy trong run.trec và báo cáo (mặc định: tên thư mục)")
     run.add_argument("--k", type=_positive, default=10,
-                     help="chunks retrieved per question (at least DANVAN_TOP_K; default 10)")
-    run.add_argument("--limit", type=_positive, metavar="N", help="evaluate only the first N questions")
+                     help="số đoạn tìm cho mỗi câu hỏi (ít nhất DANVAN_TOP_K; mặc định 10)")
+    run.add_argument("--limit", type=_positive, metavar="N", help="chỉ đánh giá N câu hỏi đầu tiên")
 
     cmp = commands.add_parser(
-        "compare", help="compare two run folders",
-        description="Print metric deltas of B against A, overall and per kind; exit 1 when a metric "
-                    "gets worse by more than the tolerance (a drop, or a rise of false_refusal_rate). "
-                    "Latency is shown, never gated.")
-    cmp.add_argument("dir_a", type=Path, metavar="DIR_A", help="baseline run folder")
-    cmp.add_argument("dir_b", type=Path, metavar="DIR_B", help="candidate run folder")
+        "compare", help="so sánh hai thư mục lần chạy",
+        description="In chênh lệch các chỉ số của B so với A, tổng thể và theo từng loại câu hỏi; thoát với mã 1 "
+                    "khi một chỉ số kém đi quá ngưỡng cho phép (giảm, hoặc false_refusal_rate tăng). "
+                    "Thời gian trả lời chỉ được hiển thị, không dùng để chặn.")
+    cmp.add_argument("dir_a", type=Path, metavar="DIR_A", help="thư mục lần chạy gốc")
+    cmp.add_argument("dir_b", type=Path, metavar="DIR_B", help="thư mục lần chạy cần so")
     cmp.add_argument("--tolerance", type=_non_negative, default=DEFAULT_TOLERANCE,
-                     help=f"largest allowed drop, in metric units (default {DEFAULT_TOLERANCE})")
+                     help=f"mức giảm lớn nhất cho phép, theo đơn vị của chỉ số (mặc định {DEFAULT_TOLERANCE})")
 
-    beir = commands.add_parser("import-beir", help="convert a BEIR folder into a dataset + corpus",
+    beir = commands.add_parser("import-beir", help="chuyển một thư mục BEIR thành bộ câu hỏi + bộ văn bản",
                                description=_BEIR_HELP)
-    beir.add_argument("beir_dir", type=Path, metavar="BEIR_DIR", help="folder with corpus.jsonl, queries.jsonl, qrels/")
-    beir.add_argument("--out", required=True, type=Path, metavar="FILE.jsonl", help="dataset file to write")
+    beir.add_argument("beir_dir", type=Path, metavar="BEIR_DIR", help="thư mục chứa corpus.jsonl, queries.jsonl, qrels/")
+    beir.add_argument("--out", required=True, type=Path, metavar="FILE.jsonl", help="tệp bộ câu hỏi cần ghi")
     beir.add_argument("--corpus-out", type=Path, metavar="FILE.jsonl",
-                      help="corpus file to write (default: <out stem>.corpus.jsonl next to --out)")
-    beir.add_argument("--split", help="qrels split (default: test, or the only split present)")
+                      help="tệp bộ văn bản cần ghi (mặc định: <out stem>.corpus.jsonl cạnh --out)")
+    beir.add_argument("--split", help="phần qrels (mặc định: test, hoặc phần duy nhất có)")
     return parser
 
 
@@ -87,18 +88,18 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(report)
             return EXIT_REGRESSION if regressed else 0
         result = import_beir(args.beir_dir, args.out, args.corpus_out, args.split)
-        print(f"Wrote {result.queries} questions to {result.dataset} and {result.documents} documents "
-              f"to {result.corpus} (qrels split {result.split}).")
-        print(f"Next: python -m evals run --dataset {result.dataset} --corpus {result.corpus} --out DIR")
+        print(f"Đã ghi {result.queries} câu hỏi vào {result.dataset} và {result.documents} văn bản "
+              f"vào {result.corpus} (phần qrels {result.split}).")
+        print(f"Bước tiếp theo: python -m evals run --dataset {result.dataset} --corpus {result.corpus} --out DIR")
         return 0
     except (rag.InputError, rag.SettingsError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(f"lỗi: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except rag.StoreBusyError as exc:  # the app (or an ingest) holds the index
-        print(f"error: {exc}\n{STORE_BUSY_HINT}", file=sys.stderr)
+        print(f"lỗi: {exc}\n{STORE_BUSY_HINT}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except rag.DanvanError as exc:  # a collection built with another model, ...: the message names the fix
-        print(f"error: {exc}", file=sys.stderr)
+        print(f"lỗi: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
 
 
@@ -107,8 +108,7 @@ STORE_BUSY_HINT = (
     "Lỗi: ứng dụng (hoặc một lệnh nạp tài liệu) đang giữ chỉ mục nên không đánh giá được trên chỉ mục hiện tại.\n"
     "Cách khắc phục: đánh giá trên bộ tài liệu riêng của bộ câu hỏi, chạy được cả khi ứng dụng đang chạy:\n"
     "  python -m evals run --dataset Q.jsonl --corpus DOCS.jsonl --out DIR\n"
-    "hoặc dừng ứng dụng rồi chạy lại lệnh; hoặc dùng thẻ Đánh giá của ứng dụng.\n"
-    "(The app holds the index: pass --corpus to evaluate on the question set's own documents, or stop the app.)"
+    "hoặc dừng ứng dụng rồi chạy lại lệnh; hoặc dùng thẻ Đánh giá của ứng dụng."
 )
 
 
@@ -121,7 +121,7 @@ def _run(args: argparse.Namespace) -> int:
     finally:
         bars.close()
     print(summary(metrics))
-    print(f"\nWritten to {args.out}/ (open {args.out / 'report.html'})")
+    print(f"\nĐã ghi vào {args.out}/ (mở {args.out / 'report.html'} để xem báo cáo)")
     return 0
 
 
@@ -176,14 +176,14 @@ class _ProgressBars:
 def _positive(text: str) -> int:
     value = int(text)
     if value < 1:
-        raise argparse.ArgumentTypeError(f"must be >= 1, got {value}")
+        raise argparse.ArgumentTypeError(f"phải >= 1, nhận được {value}")
     return value
 
 
 def _non_negative(text: str) -> float:
     value = float(text)
     if value < 0:
-        raise argparse.ArgumentTypeError(f"must be >= 0, got {value}")
+        raise argparse.ArgumentTypeError(f"phải >= 0, nhận được {value}")
     return value
 
 

@@ -47,9 +47,9 @@ def load_metrics(run_dir: str | Path) -> dict:
     try:
         return json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise rag.InputError(f"{path} not found. Pass a folder written by `python -m evals run --out DIR`.") from None
+        raise rag.InputError(f"không tìm thấy {path}. Hãy chỉ đến thư mục do `python -m evals run --out DIR` ghi ra.") from None
     except json.JSONDecodeError as exc:
-        raise rag.InputError(f"{path} is not valid JSON ({exc.msg}); rerun the eval to rewrite it.") from None
+        raise rag.InputError(f"{path} không phải JSON hợp lệ ({exc.msg}); hãy chạy lại lần đánh giá để ghi lại tệp.") from None
 
 
 def compare(a: Mapping, b: Mapping, tolerance: float = DEFAULT_TOLERANCE) -> list[MetricDelta]:
@@ -95,13 +95,13 @@ def _get(metrics: Mapping, block: str, key: str) -> float | None:
 
 def format_table(deltas: Sequence[MetricDelta], a_label: str = "A", b_label: str = "B") -> str:
     """A plain-text table of the deltas; regressions are marked ``REGRESSION``."""
-    header = ("scope", "metric", a_label, b_label, "delta", "")
+    header = ("phạm vi", "chỉ số", a_label, b_label, "chênh lệch", "")
     lines = [header]
     for d in deltas:
         lines.append((
-            d.scope, d.metric, _fmt(d.a), _fmt(d.b),
+            "tổng thể" if d.scope == OVERALL else d.scope, d.metric, _fmt(d.a), _fmt(d.b),
             "" if d.delta is None else f"{d.delta:+.4f}",
-            "REGRESSION" if d.regressed else "",
+            "KÉM ĐI" if d.regressed else "",
         ))
     widths = [max(len(str(row[i])) for row in lines) for i in range(len(header))]
     out = []
@@ -127,11 +127,13 @@ def compare_dirs(dir_a: str | Path, dir_b: str | Path, tolerance: float = DEFAUL
     regressions = [d for d in deltas if d.regressed]
     lines = [f"A = {dir_a} (n={a.get('n')})", f"B = {dir_b} (n={b.get('n')})"]
     if a.get("n") != b.get("n"):
-        lines.append("warning: the runs have a different number of questions; deltas may not be comparable.")
+        lines.append("cảnh báo: hai lần chạy có số câu hỏi khác nhau; chênh lệch có thể không so sánh được. "
+                     "Hãy chạy lại cả hai trên cùng bộ câu hỏi (cùng --dataset, --limit).")
     lines += ["", format_table(deltas), ""]
     if regressions:
-        lines.append(f"{len(regressions)} metric(s) dropped by more than {tolerance}:")
-        lines += [f"  {d.scope} {d.metric}: {_fmt(d.a)} -> {_fmt(d.b)}" for d in regressions]
+        lines.append(f"{len(regressions)} chỉ số kém đi quá ngưỡng {tolerance}:")
+        lines += [f"  {'tổng thể' if d.scope == OVERALL else d.scope} {d.metric}: {_fmt(d.a)} -> {_fmt(d.b)}"
+                  for d in regressions]
     else:
-        lines.append(f"No metric dropped by more than {tolerance}.")
+        lines.append(f"Không chỉ số nào kém đi quá ngưỡng {tolerance}.")
     return "\n".join(lines), bool(regressions)

@@ -75,7 +75,7 @@ def iter_jsonl(path: Path) -> Iterator[tuple[int, object]]:
             try:
                 yield number, json.loads(line)
             except json.JSONDecodeError as exc:
-                raise DatasetError(f"{path}:{number}: not valid JSON ({exc.msg}, column {exc.colno}).") from None
+                raise DatasetError(f"{path}:{number}: JSON không hợp lệ ({exc.msg}, cột {exc.colno}).") from None
 
 
 def load_dataset(path: str | Path, limit: int | None = None) -> list[Example]:
@@ -94,7 +94,7 @@ def load_dataset(path: str | Path, limit: int | None = None) -> list[Example]:
     """
     path = Path(path)
     if not path.is_file():
-        raise DatasetError(f"Dataset file {path} does not exist. Pass a JSONL file with --dataset.")
+        raise DatasetError(f"Không có tệp bộ câu hỏi {path}. Hãy chỉ đúng một tệp JSONL bằng --dataset.")
     examples: list[Example] = []
     problems: list[str] = []
     seen: dict[str, int] = {}
@@ -106,28 +106,28 @@ def load_dataset(path: str | Path, limit: int | None = None) -> list[Example]:
                 try:
                     example = parse_example(json.loads(line), default_qid=f"line-{number}")
                 except json.JSONDecodeError as exc:
-                    problems.append(f"{path}:{number}: not valid JSON ({exc.msg}, column {exc.colno})")
+                    problems.append(f"{path}:{number}: JSON không hợp lệ ({exc.msg}, cột {exc.colno})")
                     continue
                 except ValueError as exc:
                     problems.append(f"{path}:{number}: {exc}")
                     continue
                 if example.qid in seen:
-                    problems.append(f"{path}:{number}: qid {example.qid!r} already used on line {seen[example.qid]}")
+                    problems.append(f"{path}:{number}: qid {example.qid!r} đã dùng ở dòng {seen[example.qid]}")
                     continue
                 seen[example.qid] = number
                 examples.append(example)
     except UnicodeDecodeError as exc:
-        raise DatasetError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start}). Re-save it as UTF-8.") from None
+        raise DatasetError(f"{path}: không phải văn bản UTF-8 ({exc.reason} tại byte {exc.start}). Hãy lưu lại với mã UTF-8.") from None
     if problems:
         shown = problems[:_MAX_REPORTED]
         more = len(problems) - len(shown)
-        tail = f"\n  ... and {more} more" if more else ""
+        tail = f"\n  ... và {more} dòng nữa" if more else ""
         raise DatasetError(
-            f"{len(problems)} malformed line(s) in {path}:\n  " + "\n  ".join(shown) + tail
-            + "\nEach line must be a JSON object with at least a non-empty \"question\"."
+            f"{len(problems)} dòng sai định dạng trong {path}:\n  " + "\n  ".join(shown) + tail
+            + "\nMỗi dòng phải là một đối tượng JSON, ít nhất có \"question\" không rỗng; hãy sửa các dòng trên."
         )
     if not examples:
-        raise DatasetError(f"Dataset {path} has no questions.")
+        raise DatasetError(f"Bộ câu hỏi {path} không có câu hỏi nào. Hãy thêm câu hỏi, mỗi dòng một đối tượng JSON.")
     return examples if limit is None else examples[:limit]
 
 

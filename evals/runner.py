@@ -87,7 +87,7 @@ def run_eval(
     corpus = [Path(p) for p in corpus_paths or ()]
     for path in corpus:
         if not path.exists():
-            raise rag.InputError(f"Corpus path {path} does not exist. Pass a JSONL file or a folder with --corpus.")
+            raise rag.InputError(f"Không có tệp hoặc thư mục văn bản {path}. Hãy chỉ đúng một tệp JSONL hoặc một thư mục bằng --corpus.")
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     name = name or out.resolve().name

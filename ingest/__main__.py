@@ -14,27 +14,28 @@ import sys
 from pathlib import Path
 
 from rag.config import Settings, SettingsError
-from rag.errors import DanvanError, cli_log
+from rag.errors import DanvanError, cli_log, vietnamese_argparse
 
 
 def main(argv: list[str] | None = None) -> int:
+    vietnamese_argparse()
     parser = argparse.ArgumentParser(
         prog="python -m ingest",
-        description="Index documents (.pdf, .docx, .doc, .html, .txt, .md, .jsonl, .jsonl.gz, or folders of them); "
-                    "the index follows the folders: files gone from them are removed.",
+        description="Nạp văn bản vào chỉ mục (.pdf, .docx, .doc, .html, .txt, .md, .jsonl, .jsonl.gz, hoặc thư mục chứa chúng); "
+                    "chỉ mục theo sát các thư mục: tệp không còn trong thư mục sẽ bị xoá khỏi chỉ mục.",
     )
-    parser.add_argument("paths", nargs="*", type=Path, help="files or folders to index")
-    parser.add_argument("--collection", help="target collection (default: DANVAN_COLLECTION)")
-    parser.add_argument("--recreate", action="store_true", help="drop the collection and rebuild it from these paths")
-    parser.add_argument("--keep", action="store_true", help="only add and update: keep files gone from the folders")
+    parser.add_argument("paths", nargs="*", type=Path, help="các tệp hoặc thư mục cần nạp")
+    parser.add_argument("--collection", help="bộ sưu tập đích (mặc định: DANVAN_COLLECTION)")
+    parser.add_argument("--recreate", action="store_true", help="xoá bộ sưu tập và dựng lại từ các đường dẫn này")
+    parser.add_argument("--keep", action="store_true", help="chỉ thêm và cập nhật: giữ lại văn bản của tệp đã không còn trong thư mục")
     parser.add_argument("--remove", nargs="+", metavar="DOC_ID", default=[],
-                        help="remove these documents (and the files they came from) from the index")
+                        help="xoá các văn bản này (và tệp gốc của chúng) khỏi chỉ mục")
     parser.add_argument("--part", metavar="I/N", type=_part, default=None,
-                        help="index only part I (0-based) of N of the files, for N ingest processes on one corpus")
+                        help="chỉ nạp phần I (đếm từ 0) trong N phần của các tệp, để chạy N tiến trình nạp trên một bộ tài liệu")
     args = parser.parse_args(argv)
     log = cli_log("ingest")
     if not args.paths and not args.remove:
-        parser.error("give PATH... to index, or --remove DOC_ID...")
+        parser.error("hãy nêu PATH... để nạp, hoặc --remove DOC_ID... để xoá")
     try:
         settings = Settings.from_env()
     except SettingsError as exc:
@@ -60,7 +61,7 @@ def main(argv: list[str] | None = None) -> int:
         with store:
             if args.remove:
                 names = ingest.remove(settings, args.remove, store=store, collection=args.collection)
-                print(f"removed: {', '.join(names) or ', '.join(args.remove)}")
+                print(f"Đã xoá khỏi chỉ mục: {', '.join(names) or ', '.join(args.remove)}")
             if not args.paths:
                 return 0
             ingest.scan(args.paths)  # a missing path is reported before the model loads
@@ -81,9 +82,9 @@ def _part(text: str) -> tuple[int, int]:
     try:
         i, n = (int(x) for x in text.split("/"))
     except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r}: write the part as I/N, e.g. 0/3") from None
+        raise argparse.ArgumentTypeError(f"{text!r}: hãy viết phần dưới dạng I/N, ví dụ 0/3") from None
     if not 0 <= i < n:
-        raise argparse.ArgumentTypeError(f"{text!r}: I must be 0..N-1")
+        raise argparse.ArgumentTypeError(f"{text!r}: I phải nằm trong khoảng 0..N-1")
     return i, n
 
 
@@ -92,14 +93,14 @@ def _through_the_app(settings, args) -> int:
     from rag import remote
 
     log = cli_log("ingest")
-    log.info(f"(the store is in use; indexing through the running app at {remote.app_url(settings)})")
+    log.info(f"(chỉ mục đang được ứng dụng dùng; nạp qua ứng dụng đang chạy tại {remote.app_url(settings)})")
     try:
         if args.remove:
-            print(f"removed: {', '.join(remote.remove(settings, args.remove)['removed']) or ', '.join(args.remove)}")
+            print(f"Đã xoá khỏi chỉ mục: {', '.join(remote.remove(settings, args.remove)['removed']) or ', '.join(args.remove)}")
         if not args.paths:
             return 0
         if args.recreate or args.collection:
-            log.error("--recreate and --collection are not available while the app runs; stop it first.")
+            log.error("không dùng được --recreate và --collection khi ứng dụng đang chạy; hãy dừng ứng dụng rồi chạy lại lệnh.")
             return 1
         result = remote.ingest(settings, args.paths, prune=not args.keep)
     except Exception as exc:  # the app's error comes back as an exception from gradio_client
@@ -119,7 +120,7 @@ class _ProgressBar:
         from tqdm import tqdm
 
         if self._bar is None:
-            self._bar = tqdm(total=event.total, unit="file", desc="indexing", dynamic_ncols=True, file=sys.stderr)
+            self._bar = tqdm(total=event.total, unit="tệp", desc="đang nạp", dynamic_ncols=True, file=sys.stderr)
         self._bar.n = event.done
         self._bar.set_postfix_str(event.message, refresh=True)
 

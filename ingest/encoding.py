@@ -258,7 +258,7 @@ def decode(raw: bytes) -> tuple[str, str]:
         except UnicodeDecodeError:
             pass
     if b"\x00" in raw[:65536]:
-        raise DecodeError("holds NUL bytes: it is a binary file (or UTF-16 without a byte-order mark), not text")
+        raise DecodeError("chứa byte NUL: đây là tệp nhị phân (hoặc UTF-16 không có BOM), không phải văn bản")
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
@@ -283,12 +283,12 @@ def decode(raw: bytes) -> tuple[str, str]:
                 return raw.decode("cp1252"), "windows-1252"
             except UnicodeDecodeError:
                 pass
-        raise DecodeError("is neither UTF-8 nor UTF-16 nor a Vietnamese legacy encoding we recognise "
-                          "(tried Windows-1258, TCVN3/ABC, VNI)")
+        raise DecodeError("không phải UTF-8, UTF-16 hay một bảng mã tiếng Việt cũ nhận ra được "
+                          "(đã thử Windows-1258, TCVN3/ABC, VNI)")
     return unicodedata.normalize("NFC", text), name
 
 
 def _check_control(text: str) -> None:
     sample = text[:65536]
     if sample and len(_CONTROL.findall(sample)) > 0.01 * len(sample):
-        raise DecodeError("holds many control bytes: it is a binary file, not text")
+        raise DecodeError("chứa nhiều byte điều khiển: đây là tệp nhị phân, không phải văn bản")

@@ -104,7 +104,7 @@ def scan(paths: Iterable[Path]) -> Scan:
             else:
                 unsupported.append((path, _why_unsupported(path)))
         else:
-            raise InputError(f"{path}: no such file or folder. Check the path.")
+            raise InputError(f"{path}: không có tệp hoặc thư mục này. Hãy kiểm tra lại đường dẫn.")
     return Scan(files, unsupported)
 
 
@@ -148,12 +148,12 @@ def read_file(path: Path, name: str, *, ocr: str = "off") -> list[Document]:
     try:
         size = path.stat().st_size
     except OSError as exc:
-        raise InputError(f"{path}: cannot be read ({exc.strerror}). Check the file's permissions.") from None
+        raise InputError(f"{path}: không đọc được ({exc.strerror}). Hãy kiểm tra quyền truy cập tệp.") from None
     if size == 0:
-        raise InputError(f"{path}: the file is empty. Remove it or add text.")
+        raise InputError(f"{path}: tệp rỗng. Hãy xoá tệp hoặc thêm nội dung.")
     limit = MAX_BINARY_BYTES if suffix in (".pdf", ".docx", ".doc") else MAX_TEXT_BYTES
     if size > limit:
-        raise InputError(f"{path}: {size / 2**20:.0f} MB, over the limit of {limit // 2**20} MB. Split it into parts.")
+        raise InputError(f"{path}: {size / 2**20:.0f} MB, vượt giới hạn {limit // 2**20} MB. Hãy chia tệp thành nhiều phần.")
     if suffix in (".jsonl", ".jsonl.gz"):
         return list(_read_jsonl(path))
     if suffix == ".pdf":
@@ -222,8 +222,8 @@ def _decode(path: Path, raw: bytes) -> str:
     try:
         text, encoding = decode(raw)
     except DecodeError as exc:
-        raise InputError(f"{path}: the file {exc}. Save it as UTF-8 text (in Word: Save As > Plain Text > "
-                         "Unicode (UTF-8)), or give it the extension of its real type.") from None
+        raise InputError(f"{path}: tệp {exc}. Hãy lưu lại dưới dạng văn bản UTF-8 (trong Word: Save As > Plain Text > "
+                         "Unicode (UTF-8)), hoặc đặt đúng phần mở rộng theo loại thật của tệp.") from None
     if encoding not in ("utf-8", "ascii"):
         log.info("%s: read as %s", path, encoding)
     return text
@@ -234,7 +234,7 @@ def _document(path: Path, name: str, text: str, *, wrapped: bool | None, meta: M
     """One document from the text of a non-JSONL file: header metadata, title block, wraps."""
     text = restore_breaks(clean(text))
     if not text:
-        raise InputError(f"{path}: no text in the file. Remove it, or export it again with its text.")
+        raise InputError(f"{path}: tệp không có chữ. Hãy xoá tệp, hoặc xuất lại tệp có kèm nội dung chữ.")
     header = from_header(text)
     meta = Meta(*(clean(v) for v in (meta.title, meta.number, meta.date, meta.issuer, meta.doc_type))).over(header)
     body = textlines.strip_title_block(text.split("\n"))
@@ -251,13 +251,13 @@ def _open_text(path: Path) -> str:
     try:
         raw = gzip.open(path, "rb").read() if path.name.lower().endswith(".gz") else path.read_bytes()
     except (OSError, EOFError) as exc:
-        raise InputError(f"{path}: cannot be read ({exc}). Check that the file is a complete .gz/.jsonl.") from None
+        raise InputError(f"{path}: không đọc được ({exc}). Hãy kiểm tra tệp .gz/.jsonl có đầy đủ, không bị hỏng.") from None
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise InputError(
-            f"{path}: not UTF-8 (byte {exc.start}). JSONL must be UTF-8: re-export it, or convert it "
-            f"(`iconv -f UTF-16 -t UTF-8 {path.name} > fixed.jsonl` for a UTF-16 file)."
+            f"{path}: không phải UTF-8 (byte {exc.start}). Tệp JSONL phải là UTF-8: hãy xuất lại, hoặc chuyển mã "
+            f"(`iconv -f UTF-16 -t UTF-8 {path.name} > fixed.jsonl` với tệp UTF-16)."
         ) from None
 
 
@@ -271,16 +271,16 @@ def _read_jsonl(path: Path) -> Iterator[Document]:
             record = json.loads(line)
         except json.JSONDecodeError as exc:
             raise InputError(
-                f"{path}:{lineno}: invalid JSON ({exc.msg} at column {exc.colno}). "
-                "Each line must be one JSON object; fix or remove this line."
+                f"{path}:{lineno}: JSON không hợp lệ ({exc.msg}, cột {exc.colno}). "
+                "Mỗi dòng phải là một đối tượng JSON; hãy sửa hoặc xoá dòng này."
             ) from None
         if not isinstance(record, dict):
-            raise InputError(f"{path}:{lineno}: expected a JSON object, got {type(record).__name__}.")
+            raise InputError(f"{path}:{lineno}: cần một đối tượng JSON {{...}}, nhưng gặp {type(record).__name__}. Hãy sửa dòng này.")
         missing = [k for k in ("doc_id", "text") if not str(record.get(k) or "").strip()]
         if missing:
             raise InputError(
-                f"{path}:{lineno}: missing {' and '.join(missing)}. Every record needs a unique "
-                '"doc_id" and a non-empty "text" (see corpus/README.md).'
+                f"{path}:{lineno}: thiếu {' và '.join(missing)}. Mỗi bản ghi cần một "
+                '"doc_id" riêng và "text" không rỗng (xem corpus/README.md).'
             )
         yield Document(
             doc_id=str(record["doc_id"]),

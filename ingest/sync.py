@@ -75,20 +75,23 @@ class SyncReport:
 
     def summary(self) -> str:
         """A few lines for a terminal, each list with its file names."""
-        lines = [f"{self.documents} documents, {self.chunks} chunks from these paths"
-                 + (f"; collection {self.collection!r} holds {self.total_documents} documents, "
-                    f"{self.total_chunks} chunks in all (other folders and uploads included)"
+        lines = [f"Đã thêm {len(self.added)} tệp, cập nhật {len(self.updated)}, xoá {len(self.removed)}, "
+                 f"không đổi {len(self.unchanged)}"
+                 + (f"; lỗi {len(self.failed)}" if self.failed else "")
+                 + (f"; không hỗ trợ {len(self.unsupported)}" if self.unsupported else "") + ".",
+                 f"Từ các đường dẫn này: {self.documents} văn bản, {self.chunks} đoạn"
+                 + (f"; bộ sưu tập {self.collection!r} có tổng cộng {self.total_documents} văn bản, "
+                    f"{self.total_chunks} đoạn (kể cả thư mục khác và tệp tải lên)"
                     if (self.total_documents, self.total_chunks) != (self.documents, self.chunks)
-                    else f" in collection {self.collection!r}")]
-        for label, names in (("added", self.added), ("updated", self.updated), ("removed", self.removed)):
+                    else f" trong bộ sưu tập {self.collection!r}")]
+        for label, names in (("Đã thêm", self.added), ("Đã cập nhật", self.updated), ("Đã xoá", self.removed)):
             if names:
                 lines.append(f"{label} ({len(names)}): {', '.join(names[:20])}{' …' if len(names) > 20 else ''}")
-        if self.unchanged:
-            lines.append(f"unchanged ({len(self.unchanged)})")
-        for label, rows in (("FAILED", self.failed), ("unsupported", self.unsupported)):
+        for label, rows in (("LỖI", self.failed), ("Không hỗ trợ", self.unsupported)):
             for name, why in rows:
                 lines.append(f"{label}: {name}: {why}")
-        lines.append(f"done in {self.seconds:.1f} s" + (f"; {len(self.failed)} file(s) failed" if self.failed else ""))
+        lines.append(f"Xong trong {self.seconds:.1f} giây"
+                     + (f"; {len(self.failed)} tệp lỗi, xem cách khắc phục ở trên" if self.failed else ""))
         return "\n".join(lines)
 
 
@@ -150,8 +153,8 @@ def _prepare(settings: Settings, store: Store, embedder: Embedder, collection: s
         if on_mismatch != "rebuild":
             store.check(collection, expected)  # names the differing keys and the fix
             raise CollectionMismatchError(
-                f"Collection {collection!r} was built by an earlier version (no manifest). "
-                f"Rebuild it: python -m ingest --recreate PATH...")
+                f"Bộ sưu tập {collection!r} được dựng bởi phiên bản cũ (không có manifest). "
+                f"Hãy dựng lại: python -m ingest --recreate PATH...")
         log.warning("collection %s was built with other settings (%s): rebuilding it; documents added from "
                     "other folders must be ingested again", collection, ", ".join(diffs) or "no manifest")
     generation = uuid.uuid4().hex
@@ -204,8 +207,8 @@ def sync(settings: Settings, paths: Sequence[Path], *, store: Store, embedder: E
             if part is not None and not in_part(name, part):
                 continue
             if root is not None and not _source_of(file).startswith(root + "/"):
-                report.failed.append((name, f"{file}: a link to {file.resolve()}, outside the folder {root}. "
-                                            "Links are followed only inside the folder: copy the file into it."))
+                report.failed.append((name, f"{file}: liên kết tới {file.resolve()}, nằm ngoài thư mục {root}. "
+                                            "Chỉ đi theo liên kết trong thư mục: hãy chép tệp vào thư mục."))
                 continue
             wanted[(root or _source_of(file), name)] = file
         gone = [key for key, rec in known.items() if key not in wanted and (part is None or in_part(key[1], part))
@@ -274,9 +277,9 @@ def remove(settings: Settings, doc_ids: Iterable[str], *, store: Store, collecti
         if unknown and store.exists(collection):
             unknown -= set(store.chunk_counts(collection))  # points of a document no catalog row knows
         if unknown:
-            raise InputError(f"{', '.join(sorted(unknown))}: not in the index (collection {collection!r}); "
-                             "nothing was removed. Check the doc id (the app's Tài liệu tab lists them, "
-                             "in the column Mã văn bản).")
+            raise InputError(f"{', '.join(sorted(unknown))}: không có trong chỉ mục (bộ sưu tập {collection!r}); "
+                             "chưa xoá gì. Hãy kiểm tra lại mã văn bản (thẻ Tài liệu của ứng dụng liệt kê "
+                             "chúng ở cột Mã văn bản).")
         _remove_records(store, collection, catalog, records)
         store.delete_documents(collection, stray)
         catalog.docs.delete(collection, stray)
@@ -331,8 +334,9 @@ def _check_owners(file: Path, key: tuple[str, str], docs: Sequence[Document], ow
     for doc in docs:
         other = owners.get(doc.doc_id)
         if doc.doc_id in seen or (other is not None and other != key):
-            where = "twice in this file" if doc.doc_id in seen else f"also in {other[1]} ({other[0]})"
-            raise InputError(f"{file}: doc_id {doc.doc_id!r} appears {where}. Each document needs its own doc_id.")
+            where = "hai lần trong tệp này" if doc.doc_id in seen else f"cả trong {other[1]} ({other[0]})"
+            raise InputError(f"{file}: doc_id {doc.doc_id!r} xuất hiện {where}. "
+                             "Mỗi văn bản cần một doc_id riêng: hãy đổi doc_id rồi nạp lại.")
         seen.add(doc.doc_id)
 
 
@@ -393,8 +397,8 @@ class _Bar:
         if self.progress:
             elapsed = max(time.perf_counter() - self.started, 1e-9)
             self.progress(Progress("files", self.files, self.total,
-                                   f"{self.chunks} chunks, {self.files / elapsed:.2f} files/s, "
-                                   f"{self.chunks / elapsed:.1f} chunks/s"))
+                                   f"{self.chunks} đoạn, {self.files / elapsed:.2f} tệp/giây, "
+                                   f"{self.chunks / elapsed:.1f} đoạn/giây"))
 
     def chunks_done(self, n: int) -> None:
         self.chunks += n

@@ -17,18 +17,19 @@ import sys
 from dataclasses import asdict
 
 from rag.config import Settings, SettingsError
-from rag.errors import DanvanError, cli_log
+from rag.errors import DanvanError, cli_log, vietnamese_argparse
 from rag.store import StoreBusyError
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m rag", description="Ask the indexed documents a question.")
+    vietnamese_argparse()
+    parser = argparse.ArgumentParser(prog="python -m rag", description="Hỏi đáp trên các văn bản đã nạp vào chỉ mục.")
     sub = parser.add_subparsers(dest="command")
-    ask = sub.add_parser("ask", help="answer one or more questions and print their sources")
-    ask.add_argument("questions", nargs="+", metavar="question")
-    ask.add_argument("--k", type=int, default=None, help="passages to retrieve (default DANVAN_TOP_K)")
-    ask.add_argument("--json", action="store_true", help="print each answer as JSON (one object per question)")
-    sub.add_parser("chat", help="interactive questions with follow-ups (the default)")
+    ask = sub.add_parser("ask", help="trả lời một hoặc nhiều câu hỏi, kèm nguồn trích dẫn")
+    ask.add_argument("questions", nargs="+", metavar="câu_hỏi", help="câu hỏi (đặt trong dấu ngoặc kép)")
+    ask.add_argument("--k", type=int, default=None, help="số đoạn văn bản cần tìm (mặc định DANVAN_TOP_K)")
+    ask.add_argument("--json", action="store_true", help="in mỗi câu trả lời dưới dạng JSON (một đối tượng cho mỗi câu hỏi)")
+    sub.add_parser("chat", help="hỏi đáp liên tục, có câu hỏi nối tiếp (mặc định)")
     args = parser.parse_args(argv)
     log = cli_log("rag")
     try:
@@ -68,7 +69,7 @@ class _Asker:
         except StoreBusyError:
             from rag import remote
 
-            cli_log("rag").info(f"(the store is in use; asking the running app at {remote.app_url(settings)})")
+            cli_log("rag").info(f"(chỉ mục đang được ứng dụng dùng; hỏi qua ứng dụng đang chạy tại {remote.app_url(settings)})")
 
     def ask(self, question: str, history: list[dict] | None = None) -> dict:
         if self.pipe is None:

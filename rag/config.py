@@ -93,7 +93,7 @@ class Settings:
             name = key[len(PREFIX):].lower()
             if name not in known:
                 valid = ", ".join(PREFIX + n.upper() for n in sorted(known))
-                raise SettingsError(f"Unknown setting {key}. Valid settings: {valid}.")
+                raise SettingsError(f"Không có thiết lập {key}: hãy sửa tên hoặc bỏ biến này. Các thiết lập hợp lệ: {valid}.")
             values[name] = _convert(key, raw, known[name].type)
         return cls(**values)
 

@@ -18,7 +18,7 @@ class CollectionMismatchError(DanvanError):
 
 class _CliFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
-        prefix = "error: " if record.levelno >= logging.ERROR else ""
+        prefix = "lỗi: " if record.levelno >= logging.ERROR else ""
         return prefix + record.getMessage()
 
 
@@ -36,3 +36,31 @@ def cli_log(name: str) -> logging.Logger:
     log.setLevel(logging.INFO)
     log.propagate = False
     return log
+
+
+#: argparse's own words (usage, section titles, its errors) as an officer reads them.
+_ARGPARSE_VI = {
+    "usage: ": "cách dùng: ",
+    "positional arguments": "tham số",
+    "options": "tuỳ chọn",
+    "optional arguments": "tuỳ chọn",
+    "show this help message and exit": "in hướng dẫn này rồi thoát",
+    "%(prog)s: error: %(message)s\n": "%(prog)s: lỗi: %(message)s (xem thêm: %(prog)s --help)\n",
+    "the following arguments are required: %s": "thiếu tham số bắt buộc: %s",
+    "unrecognized arguments: %s": "tham số không nhận ra: %s",
+    "invalid choice: %(value)r (choose from %(choices)s)": "lựa chọn không hợp lệ: %(value)r (chọn một trong %(choices)s)",
+    "argument %(argument_name)s: %(message)s": "tham số %(argument_name)s: %(message)s",
+    "expected one argument": "cần một giá trị",
+    "expected at least one argument": "cần ít nhất một giá trị",
+    "invalid %(type)s value: %(value)r": "giá trị không hợp lệ: %(value)r",
+    "one of the arguments %s is required": "cần một trong các tham số %s",
+    "ambiguous option: %(option)s could match %(matches)s": "tuỳ chọn mơ hồ: %(option)s có thể là %(matches)s",
+}
+
+
+def vietnamese_argparse() -> None:
+    """Have ``argparse`` print its own words (usage, titles, errors) in Vietnamese; call it before
+    building a command line's parser."""
+    import argparse
+
+    argparse._ = lambda text: _ARGPARSE_VI.get(text, text)  # type: ignore[attr-defined]

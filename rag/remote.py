@@ -85,20 +85,21 @@ def _client(settings: Settings):
         pass  # the app has a login: log in with the token below
     except Exception as exc:  # connection refused, not a danvan app, ...
         raise RemoteError(
-            f"The store is held by another process, and no app answers at {url} ({exc}). "
-            "Stop the other process, or start the app (make app) and retry."
+            f"Chỉ mục đang bị một tiến trình khác giữ, và không có ứng dụng nào trả lời tại {url} ({exc}). "
+            "Hãy dừng tiến trình kia, hoặc khởi động ứng dụng (make app) rồi chạy lại lệnh."
         ) from exc
     if token is None:
         raise RemoteError(
-            f"The app at {url} has a login, and {token_path(settings.data_dir)} (the app's local-access token) "
-            "cannot be read. Run this command as the user who runs the app, with the same DANVAN_DATA_DIR."
+            f"Ứng dụng tại {url} yêu cầu đăng nhập, và không đọc được {token_path(settings.data_dir)} (mã truy cập "
+            "cục bộ của ứng dụng). Hãy chạy lệnh này bằng đúng tài khoản chạy ứng dụng, với cùng DANVAN_DATA_DIR."
         )
     try:
         return Client(url, headers=headers, auth=(LOCAL_USER, token), verbose=False)
     except Exception as exc:
         raise RemoteError(
-            f"The app at {url} refused the local-access token of {token_path(settings.data_dir)} ({exc}). "
-            "The app serves another data dir (use its DANVAN_DATA_DIR), or it is an older version (restart it)."
+            f"Ứng dụng tại {url} từ chối mã truy cập cục bộ trong {token_path(settings.data_dir)} ({exc}). "
+            "Ứng dụng đang dùng thư mục dữ liệu khác (hãy dùng DANVAN_DATA_DIR của nó), hoặc là phiên bản cũ "
+            "(hãy khởi động lại ứng dụng)."
         ) from exc
 
 
@@ -109,7 +110,7 @@ def _call(settings: Settings, *args, api_name: str) -> dict:
     except DanvanError:
         raise
     except Exception as exc:  # the app's gr.Error comes back as gradio_client's AppError with its message
-        raise RemoteError(f"{_message(exc)} (the running app at {app_url(settings)})") from exc
+        raise RemoteError(f"{_message(exc)} (ứng dụng đang chạy tại {app_url(settings)})") from exc
 
 
 def _message(exc: Exception) -> str:
@@ -130,7 +131,7 @@ def ingest(settings: Settings, paths: Sequence[Path], prune: bool = True) -> dic
     """
     missing = [str(p) for p in paths if not Path(p).exists()]
     if missing:
-        raise InputError(f"{', '.join(missing)}: no such file or folder. Check the path.")
+        raise InputError(f"{', '.join(missing)}: không có tệp hoặc thư mục này. Hãy kiểm tra lại đường dẫn.")
     return _call(settings, [str(Path(p).resolve()) for p in paths], prune, api_name="/ingest")
 
 

@@ -310,7 +310,7 @@ def test_a_malformed_dataset_line_is_named_in_vietnamese(settings, store, tmp_pa
                                         store=store, embedder=HashingEmbedder())
     assert files == []
     assert summary.startswith("**Không chạy được đánh giá.** " + app.DATASET_PROBLEM)
-    assert "cau_hoi.jsonl:3: not valid JSON" in summary
+    assert "cau_hoi.jsonl:3: JSON không hợp lệ" in summary
     assert 'cau_hoi.jsonl:4: "question" is missing or empty' in summary
     assert str(upload) not in summary and "Traceback" not in summary
     assert not (settings.data_dir / "evals").exists()  # nothing was indexed for a broken dataset
@@ -322,7 +322,7 @@ def test_a_busy_eval_store_and_an_unexpected_failure_are_shown_in_vietnamese(set
     with rag.open_store(settings.replace(data_dir=settings.data_dir / "evals")):
         summary, files = app.run_evaluation(evals.run_eval, settings, str(questions), str(mini_corpus), None,
                                             store=store, embedder=HashingEmbedder())
-    assert files == [] and app.EVAL_BLOCKED in summary and "is in use by another process" in summary
+    assert files == [] and app.EVAL_BLOCKED in summary and "đang được một tiến trình khác dùng" in summary
 
     def broken(*args, **kwargs):
         raise OSError("No space left on device")
@@ -450,7 +450,7 @@ def test_a_bad_corpus_file_is_named_with_the_fix_and_the_app_serves_the_rest(tmp
     monkeypatch.setattr(gr.Blocks, "launch", lambda self, **kw: launched.update(kw))
     app.main()  # logs to the console and <data_dir>/logs/app.log
     assert launched  # a bad file no longer stops the app
-    assert re.search(r"not indexed: bad\.jsonl: .*bad\.jsonl:2: invalid JSON", capsys.readouterr().err)
+    assert re.search(r"not indexed: bad\.jsonl: .*bad\.jsonl:2: JSON không hợp lệ", capsys.readouterr().err)
 
 
 class _Reads:

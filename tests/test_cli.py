@@ -26,10 +26,10 @@ def env(tmp_path, model_dir):
 @pytest.mark.model
 def test_ingest_then_ask_with_the_real_model(env, mini_corpus):
     first = _run(["ingest", str(mini_corpus)], env)
-    assert "4 documents" in first.stdout
+    assert "4 văn bản" in first.stdout
     again = _run(["ingest", str(mini_corpus)], env)
-    assert first.stdout.splitlines()[0] == again.stdout.splitlines()[0]  # same counts: idempotent
-    assert "added (1): mini.jsonl" in first.stdout and "unchanged (1)" in again.stdout
+    assert first.stdout.splitlines()[1] == again.stdout.splitlines()[1]  # same counts: idempotent
+    assert "Đã thêm (1): mini.jsonl" in first.stdout and "không đổi 1" in again.stdout
 
     answer = _run(["rag", "ask", "xa cong khai thong tin cham nhat may ngay lam viec"], env)
     assert "05 ngày làm việc" in answer.stdout and "[1]" in answer.stdout
@@ -45,9 +45,9 @@ def test_ingest_then_ask_with_the_real_model(env, mini_corpus):
 def test_cli_errors_are_clear(tmp_path):
     env = {**os.environ, "DANVAN_DATA_DIR": str(tmp_path / "data"), "DANVAN_TOPK": "3"}
     bad_key = _run(["rag", "ask", "x"], env, check=False)
-    assert bad_key.returncode == 2 and "Unknown setting DANVAN_TOPK" in bad_key.stderr
+    assert bad_key.returncode == 2 and "Không có thiết lập DANVAN_TOPK" in bad_key.stderr
     del env["DANVAN_TOPK"]
     missing = _run(["ingest", str(tmp_path / "nope.jsonl")], env, check=False)
-    assert missing.returncode == 1 and "no such file" in missing.stderr
+    assert missing.returncode == 1 and "không có tệp hoặc thư mục này" in missing.stderr
     no_index = _run(["rag", "ask", "x"], env, check=False)
-    assert no_index.returncode == 1 and "Ingest documents first: python -m ingest" in no_index.stderr
+    assert no_index.returncode == 1 and "Hãy nạp văn bản trước: python -m ingest" in no_index.stderr

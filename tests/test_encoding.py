@@ -100,11 +100,11 @@ def test_utf16_without_bom_is_recognised():
 
 
 def test_binary_and_unknown_bytes_are_errors():
-    with pytest.raises(DecodeError, match="binary"):
+    with pytest.raises(DecodeError, match="tệp nhị phân"):
         decode(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" * 20)
-    with pytest.raises(DecodeError, match="binary"):
+    with pytest.raises(DecodeError, match="tệp nhị phân"):
         decode(bytes(range(1, 32)) * 40)
-    with pytest.raises(DecodeError, match="neither UTF-8"):
+    with pytest.raises(DecodeError, match="không phải UTF-8"):
         decode(bytes(range(0x80, 0x100)) * 8)
 
 

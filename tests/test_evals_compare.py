@@ -99,8 +99,8 @@ def test_table_lists_overall_and_every_kind():
     a, b = metrics(), metrics()
     b["retrieval"]["recall@1"] = 0.5
     table = format_table(compare(a, b))
-    assert "REGRESSION" in table and "-0.3000" in table
-    for scope in ("overall", "factoid", "unanswerable"):
+    assert "KÉM ĐI" in table and "-0.3000" in table
+    for scope in ("tổng thể", "factoid", "unanswerable"):
         assert scope in table
     metric_count = len(RETRIEVAL_KEYS) + len(ANSWER_KEYS)
     assert len(table.splitlines()) == 1 + 3 * metric_count + 2  # header, 3 scopes, 2 latency rows
@@ -110,7 +110,7 @@ def test_compare_dirs_warns_when_question_counts_differ(tmp_path):
     a, b = metrics(), metrics()
     b["n"] = 5
     report, regressed = compare_dirs(run_dir(tmp_path / "a", a), run_dir(tmp_path / "b", b))
-    assert not regressed and "different number of questions" in report
+    assert not regressed and "số câu hỏi khác nhau" in report
 
 
 def test_cli_exits_non_zero_on_an_injected_regression(tmp_path):
@@ -121,7 +121,7 @@ def test_cli_exits_non_zero_on_an_injected_regression(tmp_path):
     result = cli("compare", str(base), str(new))
     assert result.returncode == 1, result.stderr
     assert "unanswerable" in result.stdout and "answer/refusal_accuracy" in result.stdout
-    assert "REGRESSION" in result.stdout
+    assert "KÉM ĐI" in result.stdout
     assert cli("compare", str(base), str(new), "--tolerance", "0.25").returncode == 0
     assert cli("compare", str(base), str(base)).returncode == 0
 
@@ -129,4 +129,4 @@ def test_cli_exits_non_zero_on_an_injected_regression(tmp_path):
 def test_cli_reports_a_missing_run_folder(tmp_path):
     result = cli("compare", str(tmp_path / "nope"), str(tmp_path / "nope"))
     assert result.returncode == 2
-    assert "metrics.json not found" in result.stderr and "evals run" in result.stderr
+    assert "metrics.json. Hãy chỉ đến thư mục" in result.stderr and "không tìm thấy" in result.stderr and "evals run" in result.stderr

@@ -67,8 +67,8 @@ def test_malformed_lines_are_reported_with_their_line_numbers(tmp_path):
     with pytest.raises(DatasetError) as info:
         load_dataset(path)
     message = str(info.value)
-    for number, words in [(2, "not valid JSON"), (3, '"question"'), (4, '"gold_doc_ids"'),
-                          (5, "JSON object"), (6, "already used on line 1"), (7, '"qid"'), (8, '"history"[0]')]:
+    for number, words in [(2, "JSON không hợp lệ"), (3, '"question"'), (4, '"gold_doc_ids"'),
+                          (5, "JSON object"), (6, "đã dùng ở dòng 1"), (7, '"qid"'), (8, '"history"[0]')]:
         assert f"{path}:{number}: " in message and words in message, (number, message)
     assert f"{path}:1:" not in message
     assert isinstance(info.value, rag.InputError)
@@ -82,9 +82,9 @@ def test_limit_keeps_the_first_questions_but_still_checks_every_line(tmp_path):
 
 
 def test_missing_empty_and_non_utf8_files_fail_with_the_fix(tmp_path):
-    with pytest.raises(DatasetError, match="does not exist"):
+    with pytest.raises(DatasetError, match="Không có tệp bộ câu hỏi"):
         load_dataset(tmp_path / "nope.jsonl")
-    with pytest.raises(DatasetError, match="no questions"):
+    with pytest.raises(DatasetError, match="không có câu hỏi nào"):
         load_dataset(write(tmp_path / "empty.jsonl", ["\n"]))
     (tmp_path / "latin.jsonl").write_bytes('{"question": "Xã?"}\n'.encode("utf-16"))
     with pytest.raises(DatasetError, match="UTF-8"):

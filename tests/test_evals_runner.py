@@ -195,7 +195,7 @@ def test_limit_and_bad_input_fail_fast(tmp_path, paths, settings):
     with pytest.raises(DatasetError, match=r"bad.jsonl:6: "):
         run_eval(fresh, bad, [corpus], tmp_path / "bad-run", embedder=HashingEmbedder())
     assert not fresh.data_dir.exists()  # nothing opened or ingested for a broken dataset
-    with pytest.raises(rag.InputError, match="does not exist"):
+    with pytest.raises(rag.InputError, match="Không có tệp hoặc thư mục văn bản .*--corpus"):
         run_eval(fresh, dataset, [tmp_path / "missing"], tmp_path / "bad-run", embedder=HashingEmbedder())
 
 
@@ -238,7 +238,7 @@ def test_cli_reports_a_malformed_line_with_its_number(tmp_path, paths):
     result = subprocess.run([sys.executable, "-m", "evals", "run", "--dataset", str(bad), "--out", str(tmp_path / "o")],
                             cwd=ROOT, capture_output=True, text=True, timeout=120, env=env)
     assert result.returncode == 2
-    assert f"{bad}:6: not valid JSON" in result.stderr
+    assert f"{bad}:6: JSON không hợp lệ" in result.stderr
 
 
 def test_importing_evals_loads_no_heavy_library():

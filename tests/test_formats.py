@@ -246,15 +246,15 @@ def test_field_case_13_wrapped_text_file():
 def test_empty_binary_and_odd_named_files(tmp_path):
     empty = tmp_path / "rong.txt"
     empty.write_bytes(b"")
-    with pytest.raises(InputError, match=r"rong\.txt: the file is empty"):
+    with pytest.raises(InputError, match=r"rong\.txt: tệp rỗng"):
         read_file(empty, "rong.txt")
     blank = tmp_path / "trang.md"
     blank.write_text(" \n\u200b\n", encoding="utf-8")
-    with pytest.raises(InputError, match=r"trang\.md: no text in the file"):
+    with pytest.raises(InputError, match=r"trang\.md: tệp không có chữ"):
         read_file(blank, "trang.md")
     binary = tmp_path / "anh.txt"
     binary.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)) * 20)
-    with pytest.raises(InputError, match=r"anh\.txt: the file holds NUL bytes.*binary.*real type"):
+    with pytest.raises(InputError, match=r"anh\.txt: tệp chứa byte NUL.*nhị phân.*loại thật"):
         read_file(binary, "anh.txt")
     odd = tmp_path / "Kế hoạch (bản 2) #1 – ý kiến's [cũ].txt"
     odd.write_text("Kế hoạch lấy ý kiến\nNội dung.", encoding="utf-8")
@@ -287,7 +287,7 @@ def test_scan_lists_unsupported_files_and_skips_readme_and_dotfiles(tmp_path):
     assert set(reasons) == {"bang.xlsx", "~$ke-hoach.docx"}
     assert "spreadsheets are not read" in reasons["bang.xlsx"] and "lock file" in reasons["~$ke-hoach.docx"]
     assert scan([tmp_path / "bang.xlsx"]).unsupported[0][0] == tmp_path / "bang.xlsx"
-    with pytest.raises(InputError, match="no such file"):
+    with pytest.raises(InputError, match="không có tệp hoặc thư mục này"):
         scan([tmp_path / "missing"])
     assert set(SUFFIXES) >= {".pdf", ".docx", ".doc", ".html", ".htm", ".txt", ".md", ".jsonl", ".jsonl.gz"}
 

@@ -35,11 +35,11 @@ def test_bad_input_loses_nothing_already_stored(settings, store, embedder, mini_
     dup = tmp_path / "dup.jsonl"
     dup.write_text('{"doc_id": "x", "text": "a"}\n{"doc_id": "x", "text": "b"}\n', encoding="utf-8")
     report = ingest.ingest_paths(settings, [dup], store=store, embedder=embedder)
-    assert "doc_id 'x' appears twice" in report.failed[0][1]
+    assert "doc_id 'x' xuất hiện hai lần" in report.failed[0][1]
     clash = tmp_path / "clash.jsonl"
     clash.write_text('{"doc_id": "test:cong-khai", "text": "khác"}\n', encoding="utf-8")
     report = ingest.ingest_paths(settings, [clash], store=store, embedder=embedder)
-    assert "also in mini.jsonl" in report.failed[0][1]
+    assert "cả trong mini.jsonl" in report.failed[0][1]
     assert store.count(settings.collection) == before
 
 

@@ -54,20 +54,20 @@ def test_every_shared_jsonl_corpus_loads():
 def test_malformed_line_names_file_and_line(tmp_path):
     path = tmp_path / "bad.jsonl"
     path.write_text('{"doc_id": "a", "text": "ok"}\n{"doc_id": "b", "text": \n', encoding="utf-8")
-    with pytest.raises(InputError, match=r"bad\.jsonl:2: invalid JSON"):
+    with pytest.raises(InputError, match=r"bad\.jsonl:2: JSON không hợp lệ"):
         list(load_documents([path]))
 
 
 def test_missing_text_and_wrong_encoding_and_missing_path(tmp_path):
     path = tmp_path / "no-text.jsonl"
     path.write_text('{"doc_id": "a", "text": ""}\n', encoding="utf-8")
-    with pytest.raises(InputError, match=r"no-text\.jsonl:1: missing text"):
+    with pytest.raises(InputError, match=r"no-text\.jsonl:1: thiếu text"):
         list(load_documents([path]))
     binary = tmp_path / "cu.txt"
     binary.write_bytes(b"\x00\x01\x02PK\x03\x04" * 50)
-    with pytest.raises(InputError, match=r"cu\.txt: the file .*binary.*Save it as UTF-8"):
+    with pytest.raises(InputError, match=r"cu\.txt: tệp .*nhị phân.*UTF-8"):
         list(load_documents([binary]))
-    with pytest.raises(InputError, match="no such file"):
+    with pytest.raises(InputError, match="không có tệp hoặc thư mục này"):
         corpus_files([tmp_path / "missing"])
     with pytest.raises(InputError, match="unsupported file type"):
         corpus_files([tmp_path / "cu.txt"]) and corpus_files([_touch(tmp_path / "a.xlsx")])

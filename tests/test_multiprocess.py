@@ -55,7 +55,7 @@ def test_ask_and_ingest_while_the_app_runs(tmp_path, model_dir, mini_corpus):
         asked = run("rag", "ask", "Xã phải công khai thông tin chậm nhất mấy ngày?", "--json")
         out, err = ingesting.communicate(timeout=300)
         assert ingesting.returncode == 0, err
-        assert "through the running app" in err and "added (1): mini.jsonl" in out
+        assert "qua ứng dụng đang chạy" in err and "Đã thêm (1): mini.jsonl" in out
         assert asked.returncode == 0, asked.stderr
         answer = json.loads(asked.stdout)
         assert not answer["refused"] and "05 ngày" in answer["text"]

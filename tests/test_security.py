@@ -285,12 +285,12 @@ def test_ingest_and_ask_work_beside_the_app_with_login_on_and_off(served, reques
     folder = _new_folder(tmp_path)
     done = served.cli("ingest", str(folder), "--keep")
     assert done.returncode == 0, done.stderr
-    assert "added (1): thong-bao.md" in done.stdout and "file:thong-bao.md" in served.indexed()
+    assert "Đã thêm (1): thong-bao.md" in done.stdout and "file:thong-bao.md" in served.indexed()
     asked = served.cli("rag", "ask", "--json", QUESTION)
     assert asked.returncode == 0, asked.stderr
     assert "03 hòa giải viên" in json.loads(asked.stdout)["text"]
     removed = served.cli("ingest", "--remove", "file:thong-bao.md")
-    assert removed.returncode == 0 and "removed: thong-bao.md" in removed.stdout, removed.stderr
+    assert removed.returncode == 0 and "Đã xoá khỏi chỉ mục: thong-bao.md" in removed.stdout, removed.stderr
     assert "file:thong-bao.md" not in served.indexed()
 
 
@@ -298,10 +298,10 @@ def test_without_the_token_file_the_cli_says_what_is_wrong_not_that_the_app_is_m
     (Path(login_app.settings.data_dir) / remote.TOKEN_FILE).unlink()
     asked = login_app.cli("rag", "ask", QUESTION)
     assert asked.returncode == 1
-    assert "has a login" in asked.stderr and remote.TOKEN_FILE in asked.stderr and "no app answers" not in asked.stderr
+    assert "yêu cầu đăng nhập" in asked.stderr and remote.TOKEN_FILE in asked.stderr and "không có ứng dụng nào trả lời" not in asked.stderr
     (Path(login_app.settings.data_dir) / remote.TOKEN_FILE).write_text("cu-roi", encoding="ascii")
     stale = login_app.cli("ingest", "--remove", "test:hoa-giai")
-    assert stale.returncode == 1 and "refused the local-access token" in stale.stderr
+    assert stale.returncode == 1 and "từ chối mã truy cập cục bộ" in stale.stderr
     assert "test:hoa-giai" in login_app.indexed()
 
 
@@ -309,15 +309,15 @@ def test_a_missing_folder_through_the_app_is_named(open_app, tmp_path):
     missing = tmp_path / "khong-co"
     run = open_app.cli("ingest", str(missing))
     assert run.returncode == 1
-    assert f"{missing}: no such file or folder" in run.stderr and "upstream Gradio app" not in run.stderr
+    assert f"{missing}: không có tệp hoặc thư mục này" in run.stderr and "upstream Gradio app" not in run.stderr
 
 
 def test_removing_an_unknown_doc_id_through_the_app_says_so_and_fails(open_app):
     through = open_app.cli("ingest", "--remove", "file:khong-co.docx")
-    assert through.returncode == 1 and "removed" not in through.stdout
-    assert "file:khong-co.docx: not in the index" in through.stderr and "upstream Gradio app" not in through.stderr
+    assert through.returncode == 1 and "Đã xoá" not in through.stdout
+    assert "file:khong-co.docx: không có trong chỉ mục" in through.stderr and "upstream Gradio app" not in through.stderr
     status, text = call(open_app, "remove", [["file:khong-co.docx", "test:hoa-giai"]])
-    assert text.startswith("error: file:khong-co.docx: not in the index") and "test:hoa-giai" in open_app.indexed()
+    assert text.startswith("error: file:khong-co.docx: không có trong chỉ mục") and "test:hoa-giai" in open_app.indexed()
 
 
 def test_removing_an_unknown_doc_id_without_the_app_fails_and_removes_nothing(tmp_path, mini_corpus):
@@ -328,7 +328,7 @@ def test_removing_an_unknown_doc_id_without_the_app_fails_and_removes_nothing(tm
         ingest.sync(settings, [mini_corpus], store=store, embedder=HashingEmbedder())
     run = subprocess.run([sys.executable, "-m", "ingest", "--remove", "file:khong-co.docx", "test:hoa-giai"],
                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
-    assert run.returncode == 1 and "file:khong-co.docx: not in the index" in run.stderr and "removed" not in run.stdout
+    assert run.returncode == 1 and "file:khong-co.docx: không có trong chỉ mục" in run.stderr and "Đã xoá" not in run.stdout
     with rag.open_store(settings) as store:
         assert "test:hoa-giai" in store.chunk_counts(settings.collection)
 

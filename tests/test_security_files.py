@@ -26,7 +26,7 @@ def test_a_link_out_of_the_folder_is_refused_by_name_and_never_indexed(settings,
     report = ingest.sync(settings, [folder], store=store, embedder=embedder)
     assert report.added == ["quy-che.txt"]
     assert [name for name, _ in report.failed] == ["x.txt"]
-    assert "outside the folder" in report.failed[0][1] and str(outside) in report.failed[0][1]
+    assert "nằm ngoài thư mục" in report.failed[0][1] and str(outside) in report.failed[0][1]
     assert set(store.chunk_counts(settings.collection)) == {"file:quy-che.txt"}
     assert report.documents == 1
 

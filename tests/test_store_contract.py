@@ -167,7 +167,7 @@ def test_an_embedded_folder_admits_one_process_and_says_so(settings):
         code = "import rag; rag.open_store(rag.Settings.from_env())"
         other = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                                env={**os.environ, "DANVAN_STORE": "edge"})
-        assert other.returncode != 0 and "StoreBusyError" in other.stderr and "in use by another process" in other.stderr
+        assert other.returncode != 0 and "StoreBusyError" in other.stderr and "đang được một tiến trình khác dùng" in other.stderr
     with rag.open_store(settings):  # released on close
         pass
 

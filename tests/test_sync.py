@@ -71,7 +71,7 @@ def test_bad_files_never_stop_the_batch(settings, store, folder):
     (folder / "tên lạ (bản 2) #1.txt").write_text("Ghi chú về hội nghị thôn năm 2026.", encoding="utf-8")
     report = _sync(settings, store, [folder])
     failed = dict(report.failed)
-    assert "ghi-chu-hop.txt" in failed and "empty" in failed["ghi-chu-hop.txt"]
+    assert "ghi-chu-hop.txt" in failed and "tệp rỗng" in failed["ghi-chu-hop.txt"]
     assert "anh.txt" in failed
     assert [name for name, _ in report.unsupported] == [str(folder / "bang-tinh.xlsx")]
     assert "tên lạ (bản 2) #1.txt" in report.added and not report.ok

@@ -44,15 +44,15 @@ _FIXES = (
                      ".docx rồi tải lên lại."),
     (r"not a valid \.docx|not a Word document|Word file cannot be read",
      "Tệp không phải tài liệu Word hợp lệ. Hãy mở bằng Word, lưu lại thành .docx rồi tải lên lại."),
-    (r"damaged|cannot be read|no pages", "Tệp bị hỏng hoặc không đọc được. Hãy xuất lại tệp từ phần mềm gốc "
+    (r"damaged|cannot be read|no pages|không đọc được", "Tệp bị hỏng hoặc không đọc được. Hãy xuất lại tệp từ phần mềm gốc "
                                          "rồi tải lên lại."),
-    (r"over the limit|would expand", "Tệp quá lớn. Hãy tách thành nhiều tệp nhỏ hơn rồi tải lên."),
+    (r"over the limit|would expand|vượt giới hạn", "Tệp quá lớn. Hãy tách thành nhiều tệp nhỏ hơn rồi tải lên."),
     (r"UTF-8", "Tệp văn bản không ở mã UTF-8. Hãy lưu lại với mã UTF-8 (trong Word: Lưu thành > Văn bản thuần)."),
-    (r"missing (doc_id|text)", "Tệp JSONL có dòng thiếu trường bắt buộc: mỗi dòng cần \"doc_id\" (mã văn bản, không trùng) "
+    (r"missing (doc_id|text)|thiếu (doc_id|text)", "Tệp JSONL có dòng thiếu trường bắt buộc: mỗi dòng cần \"doc_id\" (mã văn bản, không trùng) "
                                "và \"text\" (nội dung văn bản). Hãy bổ sung các dòng đó rồi tải lên lại."),
-    (r"invalid JSON|expected a JSON object|\.jsonl?:\d+", "Tệp JSONL có dòng sai định dạng (số dòng ghi trong chi "
+    (r"invalid JSON|expected a JSON object|JSON không hợp lệ|đối tượng JSON|\.jsonl?:\d+", "Tệp JSONL có dòng sai định dạng (số dòng ghi trong chi "
                                                           "tiết). Hãy sửa các dòng đó rồi tải lên lại."),
-    (r"empty|no text", "Tệp không có chữ. Hãy kiểm tra nội dung tệp, hoặc xuất lại tệp kèm chữ."),
+    (r"empty|no text|tệp rỗng|không có chữ", "Tệp không có chữ. Hãy kiểm tra nội dung tệp, hoặc xuất lại tệp kèm chữ."),
     (r"unsupported file type|lock file", "Loại tệp không được hỗ trợ. Hỗ trợ: " + ", ".join(SUFFIXES) + "."),
     (r"already indexed from|owned by|another file", "Văn bản này đã được nạp từ một tệp khác. Hãy xóa bản cũ ở "
                                                     "danh sách bên dưới trước, hoặc đổi mã văn bản."),

@@ -75,8 +75,8 @@ def open_store(settings: Settings, kind: str | None = None) -> Store:
         client = QdrantClient(path=str(path))
     except RuntimeError as exc:  # portalocker: another process holds the folder
         raise StoreBusyError(
-            f"The embedded Qdrant store {path} is in use by another process "
-            f"(stop the app, or set DANVAN_DATA_DIR to another folder). ({exc})"
+            f"Chỉ mục Qdrant {path} đang được một tiến trình khác dùng "
+            f"(hãy dừng ứng dụng, hoặc đặt DANVAN_DATA_DIR sang thư mục khác). ({exc})"
         ) from exc
     return QdrantStore(client, str(path))
 
@@ -96,7 +96,7 @@ def _migrate_local(settings: Settings, edge: EdgeStore) -> None:
     try:
         client = QdrantClient(path=str(legacy))
     except RuntimeError as exc:
-        raise StoreBusyError(f"The earlier index {legacy} is in use by another process; stop it and retry. ({exc})") from exc
+        raise StoreBusyError(f"Chỉ mục cũ {legacy} đang được một tiến trình khác dùng; hãy dừng tiến trình đó rồi chạy lại. ({exc})") from exc
     old = QdrantStore(client, str(legacy))
     try:
         for description in client.get_collections().collections:

@@ -76,8 +76,8 @@ class StoreBase:
         """
         if not self.exists(name):  # type: ignore[attr-defined]
             raise CollectionMismatchError(
-                f"Collection {name!r} does not exist in {self.location}. "
-                f"Ingest documents first: python -m ingest corpus/"
+                f"Bộ sưu tập {name!r} chưa có trong {self.location}. "
+                f"Hãy nạp văn bản trước: python -m ingest corpus/"
             )
         stamp = self.stamp(name)  # type: ignore[attr-defined]
         diffs = [

@@ -58,8 +58,8 @@ class EdgeStore(LegSearch, StoreBase):
         except BlockingIOError:
             self._lock.close()
             raise StoreBusyError(
-                f"The embedded store {self.location} is in use by another process (the app or an ingest). "
-                f"Stop it first, or set DANVAN_DATA_DIR to another folder."
+                f"Chỉ mục {self.location} đang được một tiến trình khác dùng (ứng dụng hoặc một lệnh nạp). "
+                f"Hãy dừng tiến trình đó trước, hoặc đặt DANVAN_DATA_DIR sang thư mục khác."
             ) from None
 
     # -- collections -------------------------------------------------------
@@ -127,15 +127,15 @@ class EdgeStore(LegSearch, StoreBase):
                 from rag.errors import CollectionMismatchError
 
                 raise CollectionMismatchError(
-                    f"Collection {name!r} does not exist in {self.location}. Ingest documents first: python -m ingest corpus/"
+                    f"Bộ sưu tập {name!r} chưa có trong {self.location}. Hãy nạp văn bản trước: python -m ingest corpus/"
                 )
             try:
                 shard = qe.EdgeShard.load(str(self._dir(name) / "shard"))
             except Exception as exc:  # the engine raises a bare Exception ("Can't init WAL: WouldBlock")
                 if "WouldBlock" in str(exc) or "lock" in str(exc).lower():
                     raise StoreBusyError(
-                        f"The embedded store {self.location} is in use by another process (the app or an ingest). "
-                        f"Ask through the running app, stop it first, or set DANVAN_DATA_DIR to another folder."
+                        f"Chỉ mục {self.location} đang được một tiến trình khác dùng (ứng dụng hoặc một lệnh nạp). "
+                        f"Hãy hỏi qua ứng dụng đang chạy, dừng tiến trình đó trước, hoặc đặt DANVAN_DATA_DIR sang thư mục khác."
                     ) from exc
                 raise DanvanError(f"Cannot open collection {name!r} in {self.location}: {exc}") from exc
             self._shards[name] = shard
