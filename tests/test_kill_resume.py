@@ -38,7 +38,7 @@ def _ingest(env, folder, kill_at_chunks: int | None = None) -> int:
                 if not byte:
                     return
                 seen = (seen + byte)[-200:]
-                found = re.findall(rb"(\d+) chunks", seen)
+                found = re.findall(r"(\d+) đoạn,".encode(), seen)  # the progress bar: "N đoạn, …"
                 if found and int(found[-1]) >= kill_at_chunks:
                     os.kill(proc.pid, signal.SIGKILL)
                     return
