@@ -111,16 +111,18 @@ def collect(retrieve: Callable[[str, tuple], list], examples: Sequence[Example],
 
 def replay(records: Sequence[Record], answerer) -> list[dict]:
     """Answer every record once; each row keeps the evidence so any threshold can be applied later."""
-    rows = []
-    for r in records:
-        a = answerer.answer(r.question, r.hits, r.history)
-        cites = [(c.doc_id, c.quote) for c in a.citations]
-        rows.append({"qid": r.qid, "set": r.set, "answerable": r.answerable, "evidence": a.evidence,
-                     "hard_refusal": a.refused, "has_quotes": bool(r.gold_quotes),
-                     "correct_citations": sum(citation_correct(d, q, r.gold_doc_ids, r.gold_quotes) for d, q in cites),
-                     "citations": len(cites),
-                     "quote_recall": bool(r.gold_quotes) and not a.refused and quote_recalled(a.text, r.gold_quotes)})
-    return rows
+    return [_row(r.qid, r.set, r.answerable, answerer.answer(r.question, r.hits, r.history), r.gold_doc_ids,
+                 r.gold_quotes) for r in records]
+
+
+def _row(qid: str, name: str, answerable: bool, answer, gold_doc_ids=(), gold_quotes=()) -> dict:
+    """One replayed answer as :func:`scores` reads it (the evidence kept, so any threshold applies later)."""
+    cites = [(c.doc_id, c.quote) for c in answer.citations]
+    return {"qid": qid, "set": name, "answerable": answerable, "evidence": answer.evidence,
+            "hard_refusal": answer.refused, "has_quotes": bool(gold_quotes),
+            "correct_citations": sum(citation_correct(d, q, gold_doc_ids, gold_quotes) for d, q in cites),
+            "citations": len(cites),
+            "quote_recall": bool(gold_quotes) and not answer.refused and quote_recalled(answer.text, gold_quotes)}
 
 
 def measure(pipe, examples: Sequence[Example], *, k: int = 10, depth: int = 40,
@@ -130,15 +132,7 @@ def measure(pipe, examples: Sequence[Example], *, k: int = 10, depth: int = 40,
     so the refusals are the product's own. Retrieval (the reader's order included) runs once per
     question; the counterfactual list is it less the gold documents and quotes."""
     rows = []
-
-    def row(qid, name, answerable, answer, gold_doc_ids=(), gold_quotes=()):
-        cites = [(c.doc_id, c.quote) for c in answer.citations]
-        return {"qid": qid, "set": name, "answerable": answerable, "evidence": answer.evidence,
-                "hard_refusal": answer.refused, "has_quotes": bool(gold_quotes),
-                "correct_citations": sum(citation_correct(d, q, gold_doc_ids, gold_quotes) for d, q in cites),
-                "citations": len(cites),
-                "quote_recall": bool(gold_quotes) and not answer.refused and quote_recalled(answer.text, gold_quotes)}
-
+    row = _row
     for ex in examples:
         q = pipe.query(ex.question, ex.history)
         hits = pipe.retrieve(q, ex.history, depth)

@@ -47,7 +47,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "ask":
             for question in args.questions:
                 answer = asker.ask(question)
-                print(json.dumps(answer, ensure_ascii=False, indent=2) if args.json else render(answer))
+                sys.stdout.write((json.dumps(answer, ensure_ascii=False, indent=2) if args.json else render(answer)) + "\n")
             return 0
         return _chat(asker)
     except DanvanError as exc:

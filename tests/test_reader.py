@@ -7,7 +7,6 @@ import pytest
 
 import ingest
 import rag
-from fakes import HashingEmbedder
 from rag.query import parse
 from rag.reader import (
     ANSWER_FEATURES,

@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import rag
+from evals.counterfactual import auc, without
 from rag.answer import ExtractiveAnswerer
 from rag.reader import (ANSWER_FEATURES, DEPTH, PASSAGE_FEATURES, SENTENCE_FEATURES, VERSION, Linear, Reader,
                          passage_features, sentence_features)
@@ -77,7 +78,7 @@ def collect(pipe: rag.Pipeline, questions: Sequence[dict]) -> list[tuple]:
             hits = pipe.retrieve(q, k=RETRIEVED)
             positives = set(row["positive_doc_ids"])
             real = hits[:DEPTH]
-            rest = [_renumbered(h, r) for r, h in enumerate((h for h in hits if h.chunk.doc_id not in positives), start=1)]
+            rest = without(hits, tuple(positives), (), len(hits))  # the counterfactual list, re-ranked
             pair = []
             for listed, answerable in ((real, any(h.chunk.doc_id in positives for h in real[:5])), (rest[:DEPTH], False)):
                 pair.append(Listed(row["qid"], row.get("source", ""), listed, passage_features(q, listed),
@@ -89,12 +90,6 @@ def collect(pipe: rag.Pipeline, questions: Sequence[dict]) -> list[tuple]:
     finally:
         pipe.reader = reader
     return out
-
-
-def _renumbered(hit, rank):
-    import dataclasses
-
-    return dataclasses.replace(hit, rank=rank)
 
 
 def _linear(model, scaler, names) -> Linear:
@@ -129,9 +124,7 @@ def _success_at_1(lists: Sequence[Listed], scores: Sequence[Sequence[float]]) ->
 
 
 def _auc(pos: Sequence[float], neg: Sequence[float]) -> float:
-    if not pos or not neg:
-        return float("nan")
-    return sum((p > n) + 0.5 * (p == n) for p in pos for n in neg) / (len(pos) * len(neg))
+    return auc(pos, neg) if pos and neg else float("nan")
 
 
 def fit(data: list, answerer: ExtractiveAnswerer) -> tuple[Reader, dict]:
