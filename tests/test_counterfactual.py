@@ -64,3 +64,34 @@ def test_signals_separate_the_answerable_question_from_its_counterfactual():
     assert found["dense_top3"]["answerable"] == 0.93 and found["dense_top3"]["counterfactual"] == 0.81
     assert found["dense_top3"]["auc"] == 1.0 and found["sparse_cited"]["answerable"] == 30.0
     assert set(found) == {"evidence", "dense_cited", "dense_top3", "sparse_cited", "rank_cited"}
+
+
+def test_the_out_of_subject_bar_is_one_step_below_the_lowest_fold_pick():
+    """Answerable questions' passages sit at dense cosine 0.90-0.93: every fold may raise the bar to
+    0.90 without a false refusal, and the setting is one grid step below."""
+    import rag
+    from evals.counterfactual import Record, calibrate_bar
+    from rag.answer import off_subject
+
+    class BarOnly:  # the answerer, refusing by the dense bar alone (its word rescue left out)
+        def __init__(self, bar):
+            self.bar, self.inner = bar, ExtractiveAnswerer(refusal_threshold=-1.0)
+
+        def answer(self, question, hits, history=()):
+            if self.bar > 0 and off_subject(hits, self.bar):
+                return rag.Answer(question, rag.REFUSAL_TEXT, (), tuple(hits), True, 0.0)
+            return self.inner.answer(question, hits, history)
+
+    records = []
+    for i in range(20):
+        near = dataclasses.replace(GOLD, dense_score=0.90 + (i % 4) / 100)
+        records.append(Record(f"q{i}", "dataset", EXAMPLE.question, True, [near, OTHER], gold_doc_ids=("gold",),
+                              gold_quotes=EXAMPLE.gold_quotes))
+        far = dataclasses.replace(GOLD, dense_score=0.80 + (i % 5) / 100)  # same words, far by meaning
+        records.append(Record(f"oos-{i}", "out_of_subject", EXAMPLE.question, False, [far]))
+    grid = [round(0.85 + i / 100, 2) for i in range(9)]  # 0.85 ... 0.93
+    result = calibrate_bar(records, BarOnly, grid, threshold=0.28)
+    assert result["fold_picks"] == [0.9] * 5 and result["setting"] == 0.89
+    assert result["cross_validated"]["false_refusal_rate"] == 0.0
+    assert result["at_setting"]["refusal_accuracy[out_of_subject]"] == 1.0
+    assert result["per_bar"]["0.0"]["refusal_accuracy[out_of_subject]"] == 0.0  # words alone answer them

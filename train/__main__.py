@@ -3,9 +3,12 @@
     python -m train pairs [--out data/train]          # questions.jsonl, corpus.jsonl, stamp.json
     python -m ingest data/train/corpus.jsonl ../shared/data/corpus/civic.jsonl   # with DANVAN_COLLECTION=train
     python -m train fit [--data data/train] [--collection train] [--out rag/weights/reader.json]
+    python -m train embedder-pairs [--out data/train]  # embedder.jsonl, embedder-stamp.json
+    python -m train embedder [--data data/train] [--steps 480] [--out rag/weights/e5-small-civic.safetensors]
 
 Both steps are deterministic (fixed seed; the stamp records the hash of every input), and run in
-about 10 minutes on 2 cores besides the index's embedding. See EVALS.md, "The reader".
+about 10 minutes on 2 cores besides the index's embedding; the embedder's fine-tune about 70 minutes
+(480 steps of 32 triplets, bf16 autocast on a CPU that has it). See EVALS.md, "The reader".
 """
 
 from __future__ import annotations
@@ -47,6 +50,17 @@ def main(argv: list[str] | None = None) -> int:
     fit.add_argument("--collection", default="train")
     fit.add_argument("--out", type=Path, default=Path("rag/weights/reader.json"))
     fit.add_argument("--limit", type=int, default=None, help="first N questions only (a smoke run)")
+    epairs = sub.add_parser("embedder-pairs", help="build embedder.jsonl (question, passage, hard negative)")
+    epairs.add_argument("--shared", type=Path, default=ROOT.parent / "shared" / "data")
+    epairs.add_argument("--out", type=Path, default=Path("data/train"))
+    epairs.add_argument("--with-overlap", action="store_true", help="keep rows flagged eval_gold_overlap")
+    emb = sub.add_parser("embedder", help="fine-tune e5-small's top layers on embedder.jsonl; write the delta")
+    emb.add_argument("--data", type=Path, default=Path("data/train"))
+    emb.add_argument("--steps", type=int, default=480, help="batches of 32 triplets (480: ~70 minutes on 2 cores)")
+    emb.add_argument("--batch", type=int, default=32)
+    emb.add_argument("--limit", type=int, default=None, help="first N triplets only (a smoke run)")
+    emb.add_argument("--no-bf16", action="store_true", help="train in fp32 (slower; for CPUs without bf16)")
+    emb.add_argument("--out", type=Path, default=Path("rag/weights/e5-small-civic.safetensors"))
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO, format="%(message)s")
     log = cli_log("train")
@@ -57,6 +71,29 @@ def main(argv: list[str] | None = None) -> int:
             stamp = build(args.shared.resolve(), ROOT, args.out, with_overlap=args.with_overlap,
                           max_questions=args.max_questions or MAX_QUESTIONS)
             print(json.dumps({k: v for k, v in stamp.items() if k != "inputs"}, ensure_ascii=False, indent=1))
+            return 0
+        if args.command == "embedder-pairs":
+            from train.embedder import triplets
+
+            stamp = triplets(args.shared.resolve(), ROOT, args.out, with_overlap=args.with_overlap)
+            print(json.dumps({k: v for k, v in stamp.items() if k != "inputs"}, ensure_ascii=False, indent=1))
+            return 0
+        if args.command == "embedder":
+            from rag.e5model import ensure_e5_model
+            from train.embedder import fit as fit_embedder, read_triplets
+
+            if not (args.data / "embedder.jsonl").is_file():
+                log.error("%s is missing: build it first with python -m train embedder-pairs --out %s",
+                          args.data / "embedder.jsonl", args.data)
+                return 2
+            rows = read_triplets(args.data / "embedder.jsonl", args.limit)
+            pairs_stamp = json.loads((args.data / "embedder-stamp.json").read_text(encoding="utf-8"))
+            base = ensure_e5_model(rag.Settings.from_env().models_path)
+            record = fit_embedder(rows, base, args.out, steps=args.steps, batch=args.batch, bf16=not args.no_bf16,
+                                  stamp={"trained": time.strftime("%Y-%m-%d"), "commit": _commit(),
+                                         "triplets_sha256": pairs_stamp["triplets_sha256"],
+                                         "inputs": pairs_stamp["inputs"], "limit": args.limit})
+            print(json.dumps({k: v for k, v in record.items() if k != "inputs"}, ensure_ascii=False, indent=1))
             return 0
         from train.fit import collect, fit as fit_reader, read_questions, to_json
 
@@ -80,7 +117,7 @@ def main(argv: list[str] | None = None) -> int:
         args.out.write_text(json.dumps(to_json(reader, stamp), ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
         print(json.dumps(report, ensure_ascii=False, indent=1))
         return 0
-    except rag.DanvanError as exc:
+    except (rag.DanvanError, ValueError) as exc:
         log.error("%s", exc)
         return 2
 
