@@ -19,6 +19,7 @@ import logging
 import re
 from collections.abc import Sequence
 
+from rag.answer.refuse import refusal
 from rag.text import locate, normalize
 from rag.types import Answer, Chunk, Citation, Hit
 
@@ -129,8 +130,6 @@ def verify(answer: Answer) -> Answer:
     if not bad:
         return answer
     if not good:
-        from rag.answer import refusal
-
         return refusal(answer.question, answer.hits, answer.evidence)
     return dataclasses.replace(answer, text=strip_markers(answer.text, bad), citations=tuple(good))
 

@@ -28,6 +28,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from rag.answer.select import fits_kind, without_reference
 from rag.errors import DanvanError
 from rag.evidence import Terms, key_terms
 from rag.query import Query
@@ -104,8 +105,6 @@ def sigmoid(x: float) -> float:
 def question_terms(q: Query, hits: Sequence[Hit], pool: int = 10) -> Terms:
     """The question's key terms as the answerer weighs them (rarity among the top ``pool`` passages),
     less the words that only name the document asked about."""
-    from rag.answer import without_reference  # rag.answer uses this module's decisions
-
     texts = [f"{h.chunk.title}\n{h.chunk.section}\n{h.chunk.text}" for h in hits[:pool]]
     return without_reference(key_terms(q.evidence_text, texts), q)
 
@@ -117,8 +116,6 @@ def passage_features(q: Query, hits: Sequence[Hit], terms: Terms | None = None) 
     ``Hit.sparse_score``); a passage that one leg did not return gets that leg's lowest score
     in the list (dense) or 0 (lexical, divided by the list's best).
     """
-    from rag.answer import fits_kind
-
     hits = list(hits[:DEPTH])
     if not hits:
         return []
@@ -147,9 +144,7 @@ def passage_features(q: Query, hits: Sequence[Hit], terms: Terms | None = None) 
 
 def sentence_features(q: Query, scored: Sequence, n_units: int) -> list[list[float]]:
     """One row of :data:`SENTENCE_FEATURES` per quotable sentence the extractive answerer scored
-    (``rag.answer._Scored``: its passage, span, key-term coverage and the terms it holds whole)."""
-    from rag.answer import fits_kind
-
+    (``rag.answer.scored._Scored``: its passage, span, key-term coverage and the terms it holds whole)."""
     best = max((s.coverage for s in scored), default=0.0)
     rows = []
     for s in scored:
