@@ -1,4 +1,4 @@
-"""The citation checker: where a quote sits, whether it holds, and the formal line.
+"""The citation checker: where a quote sits and whether it holds.
 
 Every answerer (extractive or LLM) hands its answer to :func:`verify` before the
 answer is shown: a citation whose quote is not found, word for word after
@@ -6,10 +6,7 @@ normalisation, in a retrieved passage of the cited document is dropped together
 with its ``[n]`` markers, and a sentence left with no marker is dropped too. An
 answer never shows a citation that fails.
 
-The formal line follows how officers cite in drafts (Nghị định 30/2020/NĐ-CP,
-Phụ lục I on the form of references): place, document kind and name, số hiệu,
-date, issuer: "Khoản 1 Điều 12 Luật Thực hiện dân chủ ở cơ sở số 10/2022/QH15
-ngày 10/11/2022 của Quốc hội".
+The formal line of a citation is :meth:`rag.types.Citation.formal` (:func:`rag.types.formal_line`).
 """
 
 from __future__ import annotations
@@ -147,71 +144,3 @@ def strip_markers(text: str, bad: set[int]) -> str:
             continue
         kept.append(_MARKER.sub(lambda m: "" if int(m.group(1)) in bad else m.group(0), line))
     return "\n".join(kept)
-
-
-# -- the formal line -------------------------------------------------------------
-
-_COMPILED_ARTICLE = re.compile(r"Điều\s+\d+(?:\.[\w]+)+")  # Pháp điển numbering: "Điều 44.13.LQ.12"
-_SOURCE_ARTICLE = re.compile(r"^\s*(Điều\s+\d+[a-zđ]?)\b")
-_CODE_KINDS = ("Luật", "Bộ luật", "Pháp lệnh", "Hiến pháp")
-
-
-#: The type ingest gives a file whose header names none: no kind to put before the title.
-UNKNOWN_TYPE = "Tài liệu"
-
-
-def document_name(citation: Citation) -> str:
-    """The document as named in a reference: "Luật Thực hiện dân chủ ở cơ sở", "Thông tư".
-
-    Pháp điển units carry the topic ("Thực hiện dân chủ ở cơ sở – Điều 44.13.LQ.24. ...")
-    as title: for a law the topic is the law's name; otherwise only the kind is sure.
-
-    >>> document_name(Citation(1, "d", "Thực hiện dân chủ ở cơ sở – Điều 44.13.LQ.12. X", "10/2022/QH15", "", "", doc_type="Luật"))
-    'Luật Thực hiện dân chủ ở cơ sở'
-    >>> document_name(Citation(1, "d", "Thông báo lịch tiếp dân", "", "", "", doc_type="Tài liệu"))  # type unknown
-    'Thông báo lịch tiếp dân'
-    """
-    title, kind = citation.title.strip(), citation.doc_type.strip()
-    if kind == UNKNOWN_TYPE:
-        kind = ""
-    if " – " in title and _COMPILED_ARTICLE.search(title):
-        topic = title.split(" – ", 1)[0].strip()
-        if kind in _CODE_KINDS:
-            return f"{kind} {topic}"
-        return kind or topic
-    if kind and not title.lower().startswith(kind.lower()):
-        return f"{kind} {title}".strip() if title else kind
-    return title
-
-
-def formal_place(citation: Citation) -> str:
-    """The place with a compiled article replaced by the article of the source provision.
-
-    >>> formal_place(Citation(1, "d", "", "", "", "", section="khoản 1 Điều 44.13.LQ.12", provision="Điều 12 Luật số 10/2022/QH15"))
-    'khoản 1 Điều 12'
-    """
-    section = citation.section.strip()
-    compiled = _COMPILED_ARTICLE.search(section)
-    if compiled:
-        source = _SOURCE_ARTICLE.match(citation.provision)
-        section = section[: compiled.start()] + source.group(1) + section[compiled.end():] if source else section[: compiled.start()].strip()
-    return section
-
-
-def formal_line(citation: Citation) -> str:
-    """The reference as an officer writes it in a draft.
-
-    >>> formal_line(Citation(1, "phapdien:44.13.LQ.12", "Thực hiện dân chủ ở cơ sở – Điều 44.13.LQ.12. Công khai",
-    ...     "10/2022/QH15", "10/11/2022", "", issuer="Quốc hội", doc_type="Luật", section="khoản 1 Điều 44.13.LQ.12",
-    ...     provision="Điều 12 Luật số 10/2022/QH15, có hiệu lực thi hành kể từ ngày 01/07/2023"))
-    'Khoản 1 Điều 12 Luật Thực hiện dân chủ ở cơ sở số 10/2022/QH15 ngày 10/11/2022 của Quốc hội'
-    """
-    parts = [formal_place(citation), document_name(citation)]
-    if citation.number:
-        parts.append(f"số {citation.number}")
-    if citation.date:
-        parts.append(f"ngày {citation.date}")
-    if citation.issuer and citation.issuer.lower() not in parts[1].lower():
-        parts.append(f"của {citation.issuer}")
-    line = " ".join(p for p in parts if p)
-    return line[:1].upper() + line[1:]
