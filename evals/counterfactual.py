@@ -225,7 +225,13 @@ def calibrate_bar(records: Sequence[Record], make_answerer: Callable[[float], ob
     fold's held-out rows scored at that fold's pick).
     """
     bars = sorted(set(grid) | {0.0})
-    rows = {bar: replay(records, make_answerer(bar)) for bar in bars}
+    # The bar refuses a question when the best dense cosine of its top 3 passages is under it and
+    # the answerer's other checks (bar-independent) agree; so two replays give every bar's rows: with
+    # no bar, and with a bar above every cosine (what the bar refuses when it applies).
+    plain, barred = replay(records, make_answerer(0.0)), replay(records, make_answerer(1.01))
+    tops = [max((h.dense_score for h in r.hits[:3] if h.dense_score is not None), default=None) for r in records]
+    rows = {bar: [b if bar > 0 and top is not None and top < bar else p for p, b, top in zip(plain, barred, tops)]
+            for bar in bars}
     picks, held = [], []
     for f in range(folds):
         def part(bar, inside):

@@ -295,6 +295,7 @@ def fit(rows: list[dict], base: Path, out: Path, *, steps: int, seed: int = SEED
              for name, param in inner.named_parameters() if param.requires_grad}
     out.parent.mkdir(parents=True, exist_ok=True)
     save_file(delta, str(out), metadata={"format": "pt"})
+    out.chmod(0o644)  # safetensors writes a private file; the delta ships in the package
     base_stamp = {}
     for candidate in base.glob("*conversion.json"):
         base_stamp = json.loads(candidate.read_text(encoding="utf-8"))
