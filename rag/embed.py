@@ -125,8 +125,9 @@ def apply_delta(model, base: Path, delta: Path) -> str:
 
     stamp_path = delta.with_suffix(".json")
     if not delta.is_file() or not stamp_path.is_file():
-        raise DanvanError(f"{delta} or its stamp {stamp_path.name} is missing: reinstall the package, "
-                          "or train it with python -m train embedder.")
+        raise DanvanError(f"{delta} or its stamp {stamp_path.name} is missing: the fine-tuned embedder does "
+                          "not ship (EVALS.md, 'Rung 1'); train it with python -m train embedder-pairs and "
+                          "python -m train embedder, or leave DANVAN_EMBED_MODEL at its default.")
     stamp = json.loads(stamp_path.read_text(encoding="utf-8"))
     digest = hashlib.sha256(delta.read_bytes()).hexdigest()
     if digest != stamp.get("delta_sha256"):

@@ -136,3 +136,13 @@ def test_a_few_training_steps_write_a_delta_that_changes_the_embedder(shared, tm
     other.with_suffix(".json").write_text(json.dumps({**stamp, "base": {"converter": 99}}), encoding="utf-8")
     with pytest.raises(rag.DanvanError, match="trained on"):
         apply_delta(plain._model, base, other)
+
+
+@pytest.mark.model
+def test_the_tuned_model_without_its_delta_names_the_fix(settings, model_dir, monkeypatch, tmp_path):
+    import rag.embed
+    from rag.config import TUNED_EMBED_MODEL
+
+    monkeypatch.setattr(rag.embed, "TUNED_DELTA", tmp_path / "absent.safetensors")
+    with pytest.raises(rag.DanvanError, match="python -m train embedder"):
+        rag.embed.load_embedder(settings.replace(embed_model=TUNED_EMBED_MODEL, model_dir=str(model_dir)))
