@@ -1,4 +1,4 @@
-"""``python -m train``: build the reader's training data, and fit the reader.
+"""``python -m train``: build the training data, fit the reader, and fine-tune the embedder.
 
     python -m train pairs [--out data/train]          # questions.jsonl, corpus.jsonl, stamp.json
     python -m ingest data/train/corpus.jsonl ../shared/data/corpus/civic.jsonl   # with DANVAN_COLLECTION=train
