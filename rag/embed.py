@@ -133,9 +133,11 @@ def apply_delta(model, base: Path, delta: Path) -> str:
     if digest != stamp.get("delta_sha256"):
         raise DanvanError(f"{delta} does not match its stamp (sha256 {digest[:12]}, stamp "
                           f"{str(stamp.get('delta_sha256'))[:12]}): the file is damaged; reinstall it.")
-    base_stamps = [json.loads(p.read_text(encoding="utf-8")) for p in Path(base).glob("*conversion.json")]
-    if stamp.get("base") and base_stamps and base_stamps[0] != stamp["base"]:
-        raise DanvanError(f"{delta} was trained on {stamp['base']}, not on {base_stamps[0]} in {base}: "
+    from rag.e5model import conversion_stamp
+
+    base_stamp = conversion_stamp(base)
+    if stamp.get("base") and base_stamp and base_stamp != stamp["base"]:
+        raise DanvanError(f"{delta} was trained on {stamp['base']}, not on {base_stamp} in {base}: "
                           "retrain it with python -m train embedder.")
     params = dict(model[0].auto_model.named_parameters())
     tensors = load_file(str(delta))

@@ -9,7 +9,7 @@ import shutil
 import pytest
 
 import rag
-from rag.embed import TUNED_DELTA, SentenceTransformerEmbedder, apply_delta
+from rag.embed import SentenceTransformerEmbedder, apply_delta
 from train.embedder import read_triplets, triplets
 
 LAW = "Luật Thử nghiệm"

@@ -26,19 +26,17 @@ trained layers (fp16 safetensors, a few MB a layer) and a stamp: the delta
 
 from __future__ import annotations
 
-import gzip
 import hashlib
 import json
-import logging
 import re
+import shutil
 import time
-from collections.abc import Iterable, Iterator
 from pathlib import Path
 
+from rag.e5model import conversion_stamp
 from rag.text import normalize
-from train.pairs import SEED, _eval_index, _keyed, _repeats, _rows, _sha256, _words, eval_sets, structure_question
-
-log = logging.getLogger(__name__)
+from train.pairs import (SEED, _eval_index, _keyed, _repeats, _rows, _sha256, _words, eval_sets, siblings,
+                         structure_question)
 
 #: Words in a passage window (the product's chunks run to ~150 words; 160 tokens hold ~110).
 WINDOW = 110
@@ -46,7 +44,6 @@ WINDOW = 110
 MAX_SECTIONS = 9000
 #: Consecutive words a section must share with an evaluation gold document to be left out.
 SHINGLE = 20
-_UNIT = re.compile(r"^phapdien:(?P<law>.+)\.(?P<n>\d+)$")
 _WORD = re.compile(r"\w+")
 
 
@@ -119,17 +116,9 @@ def triplets(shared: Path, repo: Path, out: Path, *, with_overlap: bool = False,
                "quotes_eval_gold": 0, "no_negative": 0}
 
     def sibling(doc_id: str, texts: dict[str, str], key: str) -> str | None:
-        match = _UNIT.match(doc_id)
-        if not match:
-            return None
-        n = int(match.group("n"))
         # the seeded choice between the previous and the next unit
-        order = (n - 1, n + 1) if int(_keyed(seed, key)[:2], 16) % 2 else (n + 1, n - 1)
-        for m in order:
-            other = f"phapdien:{match.group('law')}.{m}"
-            if m > 0 and other in texts and other not in gold:
-                return texts[other]
-        return None
+        order = siblings(doc_id) if int(_keyed(seed, key)[:2], 16) % 2 else siblings(doc_id)[::-1]
+        return next((texts[other] for other in order if other in texts and other not in gold), None)
 
     rows: list[dict] = []
     for source, path in (("zalo", inputs[0]), ("qa_aligned", inputs[1])):
@@ -296,16 +285,11 @@ def fit(rows: list[dict], base: Path, out: Path, *, steps: int, seed: int = SEED
     out.parent.mkdir(parents=True, exist_ok=True)
     save_file(delta, str(out), metadata={"format": "pt"})
     out.chmod(0o644)  # safetensors writes a private file; the delta ships in the package
-    base_stamp = {}
-    for candidate in base.glob("*conversion.json"):
-        base_stamp = json.loads(candidate.read_text(encoding="utf-8"))
     record = {**(stamp or {}), "seed": seed, "steps": steps, "batch": batch, "layers": layers,
               "max_length": max_length, "learning_rate": learning_rate, "bf16": bf16, "triplets_seen": steps * batch,
-              "train_loss": round(float(result.training_loss), 4), "base": base_stamp,
+              "train_loss": round(float(result.training_loss), 4), "base": conversion_stamp(base),
               "delta_sha256": hashlib.sha256(out.read_bytes()).hexdigest(),
               "seconds": round(time.monotonic() - started)}
     out.with_suffix(".json").write_text(json.dumps(record, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
-    import shutil
-
     shutil.rmtree(scratch, ignore_errors=True)
     return record

@@ -83,6 +83,20 @@ def _repeats(words: frozenset[str], evals: list[frozenset[str]]) -> bool:
     return any(len(words & e) / max(1, len(words | e)) >= REPEAT_JACCARD for e in evals)
 
 
+def siblings(doc_id: str) -> list[str]:
+    """The previous and next unit of the same law in Pháp điển (the near misses that hurt); none for
+    a document that is not a Pháp điển unit.
+
+    >>> siblings("phapdien:44.13.LQ.12"), siblings("phapdien:44.13.LQ.1"), siblings("civic:x")
+    (['phapdien:44.13.LQ.11', 'phapdien:44.13.LQ.13'], ['phapdien:44.13.LQ.2'], [])
+    """
+    match = _UNIT.match(doc_id)
+    if not match:
+        return []
+    n = int(match.group("n"))
+    return [f"phapdien:{match.group('law')}.{m}" for m in (n - 1, n + 1) if m > 0]
+
+
 def structure_question(title: str) -> str | None:
     """A question an officer might ask of an article, from its title ("Điều 5. Quyền của công dân"
     -> "Quyền của công dân được quy định như thế nào?"); None for a title too short to ask about.
@@ -149,10 +163,7 @@ def build(shared: Path, repo: Path, out: Path, *, with_overlap: bool = False,
     wanted = {d for r in gathered for d in r["positive_doc_ids"]}
     neighbours = set()
     for doc_id in wanted:
-        match = _UNIT.match(doc_id)
-        if match:
-            n = int(match.group("n"))
-            neighbours.update(f"phapdien:{match.group('law')}.{m}" for m in (n - 1, n + 1) if m > 0)
+        neighbours.update(siblings(doc_id))
     corpus: dict[str, dict] = {r["doc_id"]: r for r in civic}
     for row in _rows(shared / "corpus" / "phapdien.jsonl.gz"):
         if row["doc_id"] in wanted or row["doc_id"] in neighbours:
